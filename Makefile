@@ -1,0 +1,52 @@
+# webex-vault: `make demo` and `make test` do everything on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DISTRIBUTION ?= puppetlabs
+PLUGIN_SOURCE ?= auto
+
+.PHONY: help venv plugin demo down status lint unit integration test clean
+
+help:
+	@echo "make demo   - local server + Webex emulator + site.yml + the CLI sample"
+	@echo "make test   - lint, unit and integration tests (what CI runs)"
+	@echo "make down   - stop the local server, emulator and mirror"
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+plugin: venv
+	tools/fetch-plugin.sh --distribution $(DISTRIBUTION) --source $(PLUGIN_SOURCE)
+
+demo: venv
+	DISTRIBUTION=$(DISTRIBUTION) PLUGIN_SOURCE=$(PLUGIN_SOURCE) tools/demo.sh
+
+down:
+	tools/local-services.sh stop
+
+status:
+	tools/local-services.sh status
+
+lint: venv
+	$(BIN)/ansible-lint
+	$(BIN)/yamllint --strict .
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+unit: venv
+	$(BIN)/pytest tests/unit
+
+integration: venv
+	$(BIN)/pytest tests/integration
+
+test: lint
+	$(BIN)/pytest
+
+clean: down
+	rm -rf .local/server .local/downloads .local/run

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# `make demo`: the whole chain on this machine, against the embedded default
+# (OpenBao dev server + Webex emulator), ending with the CLI sample's output.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+bin="$root/.venv/bin"
+distribution="${DISTRIBUTION:-puppetlabs}"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "Plugin release in the local mirror (${distribution})"
+tools/fetch-plugin.sh --distribution "$distribution" --source "${PLUGIN_SOURCE:-auto}"
+
+step "Plugin mirror and Webex emulator"
+tools/local-services.sh start
+set -a; . .local/demo.env; set +a
+
+step "ansible-playbook site.yml (server, plugin, engine, Webex config, app identities)"
+"$bin/ansible-playbook" site.yml -e oauthapp_plugin_distribution="$distribution"
+
+step "Authorize the demo user (auth-code-url -> emulator consent -> creds write)"
+VAULT_ADDR=http://127.0.0.1:8200 "$bin/python" tools/authorize_user.py \
+  --credential people-me --token-file .local/server/root-token
+
+step "samples/people_me.py (logs in with its own AppRole identity from samples/.env)"
+"$bin/python" samples/people_me.py
+
+cat <<'TEXT'
+
+Done. The server (http://127.0.0.1:8200), the emulator and the mirror keep running;
+`make down` stops them. The root token is in .local/server/root-token (0600).
+
+To use real Webex instead of the emulator:
+  1. Create an integration at https://developer.webex.com/my-apps with redirect URI
+     http://localhost:5000/auth and scope spark:people_read.
+  2. Put its client ID and secret in an Ansible Vault-encrypted vars file (or export
+     WEBEX_CLIENT_ID / WEBEX_CLIENT_SECRET).
+  3. Copy inventory/example/ and point it at your server; run
+     ansible-playbook -i inventory/<yours> site.yml
+  See README.md, "Using it with real Webex".
+TEXT
