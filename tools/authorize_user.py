@@ -59,7 +59,9 @@ def approve(authorize_url: str, expected_state: str, session: requests.Session) 
         form = _ConsentForm()
         form.feed(response.text)
         if form.action is None or form.fields.get("decision") != "approve":
-            raise AuthorizationError("the authorize page has no consent form with an Approve button")
+            raise AuthorizationError(
+                "the authorize page has no consent form with an Approve button"
+            )
         response = session.post(
             urljoin(authorize_url, form.action), data=form.fields, allow_redirects=False, timeout=10
         )
@@ -108,7 +110,9 @@ def main() -> int:
     args = parser.parse_args()
 
     address = os.environ.get("VAULT_ADDR", "http://127.0.0.1:8200")
-    token = args.token_file.read_text().strip() if args.token_file else os.environ.get("VAULT_TOKEN")
+    token = (
+        args.token_file.read_text().strip() if args.token_file else os.environ.get("VAULT_TOKEN")
+    )
     if not token:
         print("authorize_user: set VAULT_TOKEN or pass --token-file.", file=sys.stderr)
         return 2
