@@ -1,0 +1,65 @@
+"""Print the Webex display name of the user whose OAuth token Vault keeps.
+
+    python samples/people_me.py [--debug]
+
+Configuration comes from the environment and samples/.env (see samples/.env.example). Vault's
+oauthapp engine hands out a valid access token (refreshing it first if needed), and the sample
+calls GET /v1/people/me with it.
+
+Exit codes (a failure prints one sentence on stderr; --debug adds the traceback):
+   0  success
+   1  other error a user can act on
+   2  invalid settings (the message names the variable)
+   3  no credential in Vault yet: authorize first
+   4  Vault could not refresh the token (revoked or expired): re-authorize
+   5  Webex rejected the access token (401): re-authorize
+   6  Webex is rate-limiting (429): wait the number of seconds given
+   7  Vault cannot be reached
+   8  Vault is sealed (or not initialized)
+   9  the Vault identity's policy does not allow reading the credential
+  10  Vault rejected the token or the AppRole login
+  11  the oauthapp engine or its Webex server is not configured in Vault
+  12  (web app only) Webex refused to exchange an authorization code
+  13  Vault gave an unexpected answer
+  14  Webex cannot be reached or gave an unexpected answer
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+
+import requests
+
+# When run as a script, Python puts this file's directory first on sys.path, so this import
+# works from the repository root and from inside samples/ alike.
+import webex_vault
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Print your Webex display name.")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    args = parser.parse_args(argv)
+
+    try:
+        settings = webex_vault.Settings.from_environment()
+        client = webex_vault.vault_client(settings)
+        tokens = webex_vault.TokenProvider(client, settings.oauthapp_mount)
+        access_token = tokens.access_token(settings.oauthapp_credential)
+        with requests.Session() as session:
+            person = webex_vault.webex_people_me(
+                session, settings.webex_api_base_url, access_token, settings.http_timeout_seconds
+            )
+    except webex_vault.SampleError as error:
+        if args.debug:
+            traceback.print_exc()
+        print(f"people_me: {error}", file=sys.stderr)
+        return error.exit_code
+
+    print(f"User displayName: {person.get('displayName', '')}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
