@@ -3,6 +3,8 @@ documented in the README's variable table (STYLE.md: specs must not drift from d
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -51,3 +53,12 @@ def test_readme_lists_every_variable(role):
     defaults = load(REPO / "roles" / role / "defaults" / "main.yml")
     missing = [name for name in defaults if f"`{name}`" not in readme]
     assert not missing, f"README.md does not document {missing}"
+
+
+def test_readme_tables_are_generated_from_the_specs():
+    result = subprocess.run(
+        [sys.executable, str(REPO / "tools" / "role-variables.py"), "--check"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout
