@@ -6,12 +6,13 @@ BIN := $(VENV)/bin
 DISTRIBUTION ?= puppetlabs
 PLUGIN_SOURCE ?= auto
 
-.PHONY: help venv plugin demo down status lint unit integration test clean
+.PHONY: help venv plugin demo web down status lint unit integration browser test clean
 
 help:
 	@echo "make demo   - local server + Webex emulator + site.yml + the CLI sample"
 	@echo "make test   - lint, unit and integration tests (what CI runs)"
-	@echo "make down   - stop the local server, emulator and mirror"
+	@echo "make web    - the web sample on http://localhost:5000/ (after make demo)"
+	@echo "make down   - stop the local server, emulator, mirror and web app"
 
 venv: $(VENV)/.installed
 
@@ -26,6 +27,9 @@ plugin: venv
 
 demo: venv
 	DISTRIBUTION=$(DISTRIBUTION) PLUGIN_SOURCE=$(PLUGIN_SOURCE) tools/demo.sh
+
+web: venv
+	tools/web-app.sh start
 
 down:
 	tools/local-services.sh stop
@@ -44,6 +48,9 @@ unit: venv
 
 integration: venv
 	$(BIN)/pytest tests/integration
+
+browser: venv
+	$(BIN)/pytest tests/browser
 
 test: lint
 	$(BIN)/pytest

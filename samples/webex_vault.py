@@ -29,13 +29,19 @@ import requests
 from dotenv import dotenv_values
 
 DEFAULT_ENV_FILE = Path(__file__).resolve().with_name(".env")
+# The web app's own settings file (its AppRole identity), written by the playbook.
+DEFAULT_WEB_ENV_FILE = Path(__file__).resolve().with_name("web.env")
 DEFAULT_MARGIN_SECONDS = 60
 DEFAULT_RETRY_AFTER_SECONDS = 15
 # Asked of Vault on top of the margin, so that a token which only just satisfies the plugin is
 # still outside the margin once the response has travelled back to us.
 VAULT_READ_SLACK_SECONDS = 10
 
-_ENV_FILE_SECRETS = ("VAULT_TOKEN", "VAULT_SECRET_ID")
+_ENV_FILE_SECRETS = ("VAULT_TOKEN", "VAULT_SECRET_ID", "FLASK_SECRET_KEY")
+_MIN_SECRET_KEY_CHARS = 32
+_TRUE, _FALSE = ("true", "yes", "1", "on"), ("false", "no", "0", "off")
+# RFC 6749 section 3.3 scope-token characters, minus the comma that separates Vault list values.
+_SCOPE = re.compile(r"[\x21\x23-\x2B\x2D-\x5B\x5D-\x7E]+")
 _NAME_SEGMENT = r"[A-Za-z0-9_-][A-Za-z0-9_.-]*"
 _VAULT_PATH = re.compile(rf"{_NAME_SEGMENT}(/{_NAME_SEGMENT})*")
 _VAULT_NAME = re.compile(_NAME_SEGMENT)
@@ -146,7 +152,8 @@ def authorize_hint(mount: str, name: str) -> str:
 
 @dataclass(frozen=True)
 class Settings:
-    """Configuration of the samples, read once from the environment and `samples/.env`."""
+    """Configuration of the samples, read once from the environment and `samples/.env`
+    (the web app: `samples/web.env`)."""
 
     vault_addr: str
     vault_token: str | None = field(default=None, repr=False)
@@ -160,16 +167,32 @@ class Settings:
     oauthapp_credential: str = "people-me"
     webex_api_base_url: str = "https://webexapis.com/v1"
     http_timeout_seconds: float = 10.0
+    # The web app: one credential per browser session under <mount>/creds/<prefix>/, or, for a
+    # single user, every session shares `oauthapp_credential`.
+    oauthapp_credential_prefix: str = "webex"
+    oauthapp_shared_credential: bool = False
+    oauthapp_redirect_url: str = "http://localhost:5000/auth"
+    oauthapp_scopes: tuple[str, ...] = ("spark:people_read",)
+    flask_secret_key: str | None = field(default=None, repr=False)
 
     @property
     def uses_approle(self) -> bool:
         return self.vault_role_id is not None
 
     @classmethod
-    def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        """Real environment variables win over the env file, as with python-dotenv's default."""
+    def from_environment(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        env_file_variable: str = "WEBEX_VAULT_ENV_FILE",
+        default_env_file: Path = DEFAULT_ENV_FILE,
+    ) -> Settings:
+        """Real environment variables win over the env file, as with python-dotenv's default.
+
+        The env file is `default_env_file` unless the variable `env_file_variable` names another.
+        """
         environ = os.environ if environ is None else environ
-        values = {**_read_env_file(environ), **environ}
+        values = {**_read_env_file(environ, env_file_variable, default_env_file), **environ}
 
         def get(key: str) -> str | None:
             value = (values.get(key) or "").strip()
@@ -199,6 +222,19 @@ class Settings:
         namespace = get("VAULT_NAMESPACE")
         if namespace is not None:
             namespace = _vault_path("VAULT_NAMESPACE", namespace)
+        shared = _boolean("OAUTHAPP_SHARED_CREDENTIAL", get("OAUTHAPP_SHARED_CREDENTIAL"))
+        if shared and get("OAUTHAPP_CREDENTIAL") is None:
+            raise SettingsError(
+                "OAUTHAPP_CREDENTIAL must name the credential that every visitor shares when "
+                "OAUTHAPP_SHARED_CREDENTIAL is true."
+            )
+        secret_key = get("FLASK_SECRET_KEY")
+        if secret_key is not None and len(secret_key) < _MIN_SECRET_KEY_CHARS:
+            raise SettingsError(
+                f"FLASK_SECRET_KEY must be at least {_MIN_SECRET_KEY_CHARS} random characters, "
+                "for example the output of `python3 -c 'import secrets; "
+                "print(secrets.token_hex(32))'`."
+            )
 
         return cls(
             vault_addr=_http_url("VAULT_ADDR", get("VAULT_ADDR"), "http://127.0.0.1:8200"),
@@ -225,17 +261,27 @@ class Settings:
                 cls.webex_api_base_url,
             ),
             http_timeout_seconds=_timeout(get("HTTP_TIMEOUT_SECONDS")),
+            oauthapp_credential_prefix=_vault_path(
+                "OAUTHAPP_CREDENTIAL_PREFIX",
+                get("OAUTHAPP_CREDENTIAL_PREFIX") or cls.oauthapp_credential_prefix,
+            ),
+            oauthapp_shared_credential=shared,
+            oauthapp_redirect_url=_redirect_url(
+                get("OAUTHAPP_REDIRECT_URL") or cls.oauthapp_redirect_url
+            ),
+            oauthapp_scopes=_scopes(get("OAUTHAPP_SCOPES")),
+            flask_secret_key=secret_key,
         )
 
 
-def _read_env_file(environ: Mapping[str, str]) -> dict[str, str]:
-    explicit = (environ.get("WEBEX_VAULT_ENV_FILE") or "").strip()
-    path = Path(explicit).expanduser() if explicit else DEFAULT_ENV_FILE
+def _read_env_file(environ: Mapping[str, str], variable: str, default: Path) -> dict[str, str]:
+    explicit = (environ.get(variable) or "").strip()
+    path = Path(explicit).expanduser() if explicit else default
     if not path.exists() or path.is_dir():
         if explicit:
             raise SettingsError(
-                f"WEBEX_VAULT_ENV_FILE names '{explicit}', which is not a file; fix the path "
-                "or unset it to use samples/.env."
+                f"{variable} names '{explicit}', which is not a file; fix the path "
+                f"or unset it to use samples/{default.name}."
             )
         return {}
     values = {key: value for key, value in dotenv_values(path).items() if value is not None}
@@ -257,6 +303,43 @@ def _http_url(key: str, value: str | None, example: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise SettingsError(f"{key} must be an http:// or https:// URL such as {example}.")
     return value.rstrip("/")
+
+
+def _redirect_url(value: str) -> str:
+    # Kept exactly as written: Webex and the Vault policy compare redirect URLs character by
+    # character, so a normalised copy would be refused.
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or not parts.path:
+        raise SettingsError(
+            "OAUTHAPP_REDIRECT_URL must be the full redirect URL registered with Webex, such as "
+            "http://localhost:5000/auth."
+        )
+    if parts.query or parts.fragment:
+        raise SettingsError(
+            "OAUTHAPP_REDIRECT_URL must have no query and no fragment, because Webex adds the "
+            "code and the state to it."
+        )
+    return value
+
+
+def _boolean(key: str, value: str | None) -> bool:
+    if value is None or value.lower() in _FALSE:
+        return False
+    if value.lower() in _TRUE:
+        return True
+    raise SettingsError(f"{key} must be true or false, not '{value}'.")
+
+
+def _scopes(value: str | None) -> tuple[str, ...]:
+    if value is None:
+        return Settings.oauthapp_scopes
+    scopes = tuple(value.replace(",", " ").split())
+    if not scopes or not all(_SCOPE.fullmatch(scope) for scope in scopes):
+        raise SettingsError(
+            "OAUTHAPP_SCOPES must list Webex scopes separated by spaces or commas, such as "
+            "spark:people_read."
+        )
+    return scopes
 
 
 def _vault_path(key: str, value: str) -> str:
@@ -311,9 +394,16 @@ class AuthCodeURL(NamedTuple):
 
 def vault_client(settings: Settings) -> hvac.Client:
     """A client for Vault, logged in with the token or the AppRole from the settings."""
+    client = _new_client(settings)
+    if settings.uses_approle:
+        login(client, settings)
+    return client
+
+
+def _new_client(settings: Settings) -> hvac.Client:
     # hvac builds one requests.Session per client. Passing our own session would let the
     # session's default verify=True silently override a VAULT_CACERT file.
-    client = hvac.Client(
+    return hvac.Client(
         url=settings.vault_addr,
         # "" rather than None: on None hvac falls back to VAULT_TOKEN or ~/.vault-token.
         token=settings.vault_token or "",
@@ -321,9 +411,6 @@ def vault_client(settings: Settings) -> hvac.Client:
         namespace=settings.vault_namespace,
         timeout=settings.http_timeout_seconds,
     )
-    if settings.uses_approle:
-        login(client, settings)
-    return client
 
 
 def login(client: hvac.Client, settings: Settings) -> None:
@@ -407,6 +494,95 @@ def delete_credential(client: hvac.Client, mount: str, name: str) -> None:
     path = f"{mount}/creds/{name}"
     with _vault_errors(client, "delete", path, mount=mount, name=name):
         client.delete(path)
+
+
+class VaultConnection:
+    """One Vault client for a long-running app (the web app), shared by all its threads.
+
+    It logs in with the AppRole on first use, and again whenever Vault refuses the token (an
+    AppRole token lives minutes, or an operator revoked it); the refused call is then tried
+    once more. Access tokens come through one TokenProvider, so they are cached per credential.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        client: hvac.Client | None = None,
+        *,
+        margin_seconds: float = DEFAULT_MARGIN_SECONDS,
+    ) -> None:
+        self.settings = settings
+        self.client = client if client is not None else _new_client(settings)
+        self._login_lock = threading.Lock()
+        self._logged_in = not settings.uses_approle
+        self.tokens = TokenProvider(
+            self.client,
+            settings.oauthapp_mount,
+            margin_seconds=margin_seconds,
+            relogin=self.relogin,
+        )
+
+    def relogin(self, refused_token: str | None = None) -> None:
+        """Log in again, unless another thread already replaced the refused token."""
+        if not self.settings.uses_approle:
+            raise VaultTokenInvalid(
+                "Vault rejected the client token (invalid, expired or revoked); set "
+                "VAULT_ROLE_ID and VAULT_SECRET_ID so that the app can log in again by itself."
+            )
+        with self._login_lock:
+            if refused_token is not None and self._logged_in and self.client.token != refused_token:
+                return
+            login(self.client, self.settings)
+            self._logged_in = True
+
+    def _ensure_login(self) -> None:
+        if not self._logged_in:
+            self.relogin()
+
+    def _call(self, operation: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        self._ensure_login()
+        token = self.client.token
+        try:
+            return operation(self.client, *args, **kwargs)
+        except VaultTokenInvalid:
+            if not self.settings.uses_approle:
+                raise
+            self.relogin(token)
+            return operation(self.client, *args, **kwargs)
+
+    def auth_code_url(self, state: str) -> AuthCodeURL:
+        s = self.settings
+        return self._call(
+            auth_code_url,
+            s.oauthapp_mount,
+            server=s.oauthapp_server,
+            redirect_url=s.oauthapp_redirect_url,
+            scopes=list(s.oauthapp_scopes),
+            state=state,
+        )
+
+    def write_authorization_code(self, name: str, code: str) -> None:
+        s = self.settings
+        self.tokens.forget(name)
+        self._call(
+            write_authorization_code,
+            s.oauthapp_mount,
+            name,
+            server=s.oauthapp_server,
+            code=code,
+            redirect_url=s.oauthapp_redirect_url,
+        )
+
+    def credential(self, name: str) -> Credential:
+        self._ensure_login()
+        return self.tokens.credential(name)
+
+    def forget(self, name: str) -> None:
+        self.tokens.forget(name)
+
+    def delete_credential(self, name: str) -> None:
+        self.tokens.forget(name)
+        self._call(delete_credential, self.settings.oauthapp_mount, name)
 
 
 def _parse_expire_time(value: Any, path: str) -> datetime | None:

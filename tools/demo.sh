@@ -26,10 +26,15 @@ VAULT_ADDR=http://127.0.0.1:8200 "$bin/python" tools/authorize_user.py \
 step "samples/people_me.py (logs in with its own AppRole identity from samples/.env)"
 "$bin/python" samples/people_me.py
 
+step "The web sample"
+tools/web-app.sh start
+
 cat <<'TEXT'
 
-Done. The server (http://127.0.0.1:8200), the emulator and the mirror keep running;
-`make down` stops them. The root token is in .local/server/root-token (0600).
+Done. Next: open http://localhost:5000/ and press Authorize (the web sample, with its own
+AppRole identity; `make web` restarts it). The server (http://127.0.0.1:8200), the emulator,
+the mirror and the web app keep running; `make down` stops them. The root token is in
+.local/server/root-token (0600).
 
 To use real Webex instead of the emulator:
   1. Create an integration at https://developer.webex.com/my-apps with redirect URI
