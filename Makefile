@@ -6,11 +6,11 @@ BIN := $(VENV)/bin
 DISTRIBUTION ?= puppetlabs
 PLUGIN_SOURCE ?= auto
 
-.PHONY: help venv plugin demo web down status lint unit integration browser test clean
+.PHONY: help venv plugin demo web down status lint unit integration browser molecule test clean
 
 help:
 	@echo "make demo   - local server + Webex emulator + site.yml + the CLI sample"
-	@echo "make test   - lint, unit and integration tests (what CI runs)"
+	@echo "make test   - lint, pytest (unit, integration, browser, security), molecule (what CI runs)"
 	@echo "make web    - the web sample on http://localhost:5000/ (after make demo)"
 	@echo "make down   - stop the local server, emulator, mirror and web app"
 
@@ -52,8 +52,16 @@ integration: venv
 browser: venv
 	$(BIN)/pytest tests/browser
 
+# Roles in a systemd container (Docker engine and the Debian image are set up when missing).
+# The testinfra verifier calls pytest from PATH, hence the venv first on it.
+molecule: venv
+	tools/ensure-docker.sh
+	tools/build-test-image.sh
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/molecule test --all
+
 test: lint
 	$(BIN)/pytest
+	$(MAKE) molecule
 
 clean: down
 	rm -rf .local/server .local/downloads .local/run

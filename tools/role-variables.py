@@ -29,10 +29,18 @@ def tables() -> str:
     parts = []
     for role_dir in sorted(p for p in (REPO / "roles").iterdir() if p.is_dir()):
         spec = yaml.safe_load((role_dir / "meta" / "argument_specs.yml").read_text())
-        main = spec["argument_specs"]["main"]
+        entry_points = spec["argument_specs"]
+        main = entry_points["main"]
         parts.append(f"### `{role_dir.name}`\n\n{main['short_description']}\n")
+        others = [name for name in entry_points if name != "main"]
+        if others:
+            parts.append(f"Other entry points (`tasks_from`): {', '.join(others)}.\n")
         parts.append("| variable | type | default | description |\n|---|---|---|---|")
-        for name, option in main["options"].items():
+        options = {}
+        for entry_point in entry_points.values():
+            for name, option in entry_point.get("options", {}).items():
+                options.setdefault(name, option)
+        for name, option in options.items():
             kind = option.get("type", "str")
             if "choices" in option:
                 kind += " (" + ", ".join(str(c) for c in option["choices"]) + ")"

@@ -21,9 +21,15 @@ def load(path: Path) -> dict:
 @pytest.mark.parametrize("role", ROLES)
 def test_argument_spec_matches_defaults(role):
     defaults = load(REPO / "roles" / role / "defaults" / "main.yml")
-    options = load(REPO / "roles" / role / "meta" / "argument_specs.yml")["argument_specs"]["main"][
-        "options"
-    ]
+    entry_points = load(REPO / "roles" / role / "meta" / "argument_specs.yml")["argument_specs"]
+    # Each entry point (main, and e.g. prune) declares its own options; together they cover
+    # every default; an option repeated in several entry points keeps one default.
+    options = {}
+    for entry_point in entry_points.values():
+        for name, spec in entry_point.get("options", {}).items():
+            earlier = options.get(name, spec)
+            assert earlier.get("default") == spec.get("default"), f"{role}: {name} default differs"
+            options[name] = spec
     assert sorted(options) == sorted(defaults), "every default needs a spec entry and back"
     for name, spec in options.items():
         assert spec.get("default") == defaults[name], f"{role}: default of {name} drifted"

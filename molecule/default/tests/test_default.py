@@ -1,0 +1,247 @@
+"""The default scenario: OpenBao as a hardened systemd service (vault_server, service mode),
+then site.yml (plugin from the mirror, engine, Webex configuration, app identities)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+
+import requests
+import webex_vault
+from scenario import (
+    AUDIT_FILE,
+    BINARY,
+    CATALOG,
+    CONFIG_DIR,
+    CONFIG_FILE,
+    DATA_DIR,
+    KEY_SHARES,
+    KEY_THRESHOLD,
+    MOUNT,
+    PLUGIN_BINARY,
+    PLUGIN_DIR,
+    SERVER,
+    SERVICE,
+    UNIT_FILE,
+    USER,
+    recap,
+    seal_status,
+    sha256_of,
+)
+
+CAP_IPC_LOCK = 1 << 14
+
+
+def main_pid(host) -> int:
+    return int(host.check_output(f"systemctl show -p MainPID --value {SERVICE}"))
+
+
+def mounts_of(host, pid: int) -> dict[str, list[str]]:
+    """Mount point -> mount options, as the server process sees its file system."""
+    seen = {}
+    for line in host.file(f"/proc/{pid}/mountinfo").content_string.splitlines():
+        fields = line.split()
+        seen[fields[4]] = fields[5].split(",")
+    return seen
+
+
+def test_systemd_is_pid1_in_an_unprivileged_container(host, scenario):
+    assert host.file("/proc/1/comm").content_string.strip() == "systemd"
+    privileged = subprocess.run(
+        ["docker", "inspect", "--format", "{{.HostConfig.Privileged}}", scenario.container],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    assert privileged == "false"
+
+
+def test_service_is_active_and_enabled(host):
+    service = host.service(SERVICE)
+    assert service.is_running
+    assert service.is_enabled
+
+
+def test_server_runs_as_the_service_user_with_only_ipc_lock(host):
+    status = host.file(f"/proc/{main_pid(host)}/status").content_string
+    fields = dict(line.split(":\t", 1) for line in status.splitlines() if ":\t" in line)
+    uid = int(fields["Uid"].split()[0])
+    assert host.user(USER).uid == uid
+    assert int(fields["CapEff"], 16) == CAP_IPC_LOCK
+    assert int(fields["CapBnd"], 16) == CAP_IPC_LOCK
+    assert fields["NoNewPrivs"].strip() == "1"
+
+
+def test_unit_hardening(host):
+    names = [
+        "LimitCORE",
+        "NoNewPrivileges",
+        "ProtectSystem",
+        "ProtectHome",
+        "PrivateTmp",
+        "Restart",
+        "AmbientCapabilities",
+        "User",
+    ]
+    shown = host.check_output(f"systemctl show {SERVICE} -p {' -p '.join(names)}")
+    properties = dict(line.split("=", 1) for line in shown.splitlines())
+    assert properties == {
+        "LimitCORE": "0",
+        "NoNewPrivileges": "yes",
+        "ProtectSystem": "strict",
+        "ProtectHome": "yes",
+        "PrivateTmp": "yes",
+        "Restart": "on-failure",
+        "AmbientCapabilities": "cap_ipc_lock",
+        "User": USER,
+    }
+
+
+def test_unit_sandbox_is_in_force(host):
+    # The container has CAP_SYS_ADMIN so that systemd can build the namespace; without it
+    # systemd would skip these settings silently.
+    mounts = mounts_of(host, main_pid(host))
+    assert "ro" in mounts["/"], "ProtectSystem=strict: the system is read-only"
+    assert "rw" in mounts[DATA_DIR], "the server writes its Raft data"
+    assert "rw" in mounts["/var/log/openbao"], "the server writes its audit log"
+    assert "ro" in mounts[PLUGIN_DIR], "the server cannot plant a plugin"
+    assert "/tmp" in mounts, "PrivateTmp: a /tmp of its own"  # noqa: S108
+    limits = host.file(f"/proc/{main_pid(host)}/limits").content_string
+    assert any(
+        line.startswith("Max core file size") and line.split()[4:6] == ["0", "0"]
+        for line in limits.splitlines()
+    )
+
+
+def test_files_have_their_owners_and_modes(host):
+    expected = {
+        BINARY: ("root", "root", 0o755),
+        CONFIG_DIR: ("root", USER, 0o750),
+        CONFIG_FILE: ("root", USER, 0o640),
+        UNIT_FILE: ("root", "root", 0o644),
+        DATA_DIR: (USER, USER, 0o750),
+        PLUGIN_DIR: (USER, USER, 0o750),
+        "/var/log/openbao": (USER, USER, 0o750),
+        AUDIT_FILE: (USER, USER, 0o600),
+    }
+    found = {}
+    for path in expected:
+        item = host.file(path)
+        found[path] = (item.user, item.group, item.mode)
+    assert found == expected
+    # Vault and OpenBao refuse plugins that group or others may write.
+    for name in host.file(PLUGIN_DIR).listdir():
+        plugin = host.file(f"{PLUGIN_DIR}/{name}")
+        assert (plugin.user, plugin.group) == (USER, USER)
+        assert plugin.mode & 0o022 == 0
+
+
+def test_configuration_has_raft_plugins_and_addresses(host, scenario):
+    config = host.file(CONFIG_FILE).content_string
+    for line in [
+        'storage "raft" {',
+        f'path    = "{DATA_DIR}/raft"',
+        f'node_id = "{scenario.container}"',
+        f'plugin_directory = "{PLUGIN_DIR}"',
+        f'api_addr     = "{scenario.api_url}"',
+        f'cluster_addr = "https://127.0.0.1:{scenario.cluster_port}"',
+        f'address         = "127.0.0.1:{scenario.api_port}"',
+        f'file_path = "{AUDIT_FILE}"',
+    ]:
+        assert line in config
+    # OpenBao 2 removed mlock and would warn about the setting.
+    assert "disable_mlock" not in config.replace("# No disable_mlock", "")
+
+
+def test_init_file_is_private_and_encrypted(scenario):
+    assert scenario.init_file.stat().st_mode & 0o777 == 0o600
+    assert scenario.init_file.read_text().startswith("$ANSIBLE_VAULT;1.2;AES256;vault_server_init")
+    document = scenario.init_document()
+    assert len(document["keys_base64"]) == KEY_SHARES
+    assert document["secret_threshold"] == KEY_THRESHOLD
+    assert seal_status(scenario.api_url)["t"] == KEY_THRESHOLD
+
+
+def test_plugin_on_disk_is_what_the_catalog_registers_and_the_mount_runs(host, vault):
+    mount = vault.read(f"sys/mounts/{MOUNT}")["data"]
+    catalog = vault.read(f"{CATALOG}?version={mount['plugin_version']}")["data"]
+    assert catalog["command"] == f"{PLUGIN_BINARY}-{mount['plugin_version']}"
+    on_disk = sha256_of(host, f"{PLUGIN_DIR}/{catalog['command']}")
+    assert on_disk == catalog["sha256"] == mount["running_sha256"]
+
+
+def test_webex_server_is_configured_without_a_readable_secret(vault, scenario):
+    client_id, client_secret = scenario.webex_client()
+    server = vault.read(f"{MOUNT}/servers/{SERVER}")["data"]
+    assert server["client_id"] == client_id
+    assert server["provider"] == "custom"
+    assert server["provider_options"] == {
+        "auth_code_url": f"{scenario.emulator_url}/v1/authorize",
+        "token_url": f"{scenario.emulator_url}/v1/access_token",
+        "auth_style": "in_params",
+    }
+    assert "client_secret" not in server
+    assert client_secret not in json.dumps(server)
+
+
+def test_audit_log_receives_entries(host, vault):
+    before = host.file(AUDIT_FILE).size
+    vault.read(f"sys/mounts/{MOUNT}")
+    deadline = time.monotonic() + 10
+    while host.file(AUDIT_FILE).size <= before and time.monotonic() < deadline:
+        time.sleep(0.2)
+    entries = host.check_output(f"tail -n 2 {AUDIT_FILE}").splitlines()
+    assert {json.loads(entry)["request"]["path"] for entry in entries} == {f"sys/mounts/{MOUNT}"}
+
+
+def test_oauth_flow_from_authorize_to_people_me(vault, scenario):
+    before = scenario.emulator_stats()["grant_types"].get("authorization_code", 0)
+    name = scenario.authorize(vault, "flow")
+    assert scenario.emulator_stats()["grant_types"]["authorization_code"] == before + 1
+    credential = webex_vault.read_credential(vault, MOUNT, name)
+    assert credential.server == SERVER
+    assert credential.expire_time is not None
+    assert scenario.people_me(credential.access_token)["displayName"] == "Demo User"
+
+
+def test_restart_then_role_unseals_and_keeps_everything(host, vault, scenario):
+    name = scenario.authorize(vault, "restart")
+    token = webex_vault.read_credential(vault, MOUNT, name).access_token
+    mount = vault.read(f"sys/mounts/{MOUNT}")["data"]
+    before = {
+        "catalog": vault.read(f"{CATALOG}?version={mount['plugin_version']}")["data"],
+        "mount": {key: mount[key] for key in ("type", "plugin_version", "running_sha256")},
+        "server": vault.read(f"{MOUNT}/servers/{SERVER}")["data"],
+    }
+
+    host.check_output(f"systemctl restart {SERVICE}")
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            assert seal_status(scenario.api_url)["sealed"], "a restarted server comes back sealed"
+            break
+        except requests.ConnectionError:
+            assert time.monotonic() < deadline, "the server did not come back"
+            time.sleep(0.5)
+
+    unsealed = scenario.playbook("playbooks/server.yml")
+    assert unsealed.returncode == 0, unsealed.stdout[-5000:]
+    # Exactly one change: the unseal task (one loop item per key up to the threshold).
+    assert recap(unsealed.stdout)["changed"] == 1, unsealed.stdout[-5000:]
+    assert not seal_status(scenario.api_url)["sealed"]
+
+    mount = vault.read(f"sys/mounts/{MOUNT}")["data"]
+    after = {
+        "catalog": vault.read(f"{CATALOG}?version={mount['plugin_version']}")["data"],
+        "mount": {key: mount[key] for key in ("type", "plugin_version", "running_sha256")},
+        "server": vault.read(f"{MOUNT}/servers/{SERVER}")["data"],
+    }
+    assert after == before
+    credential = webex_vault.read_credential(vault, MOUNT, name)
+    assert credential.access_token == token, "the stored credential survived the restart"
+    assert scenario.people_me(credential.access_token)["displayName"] == "Demo User"
+
+    again = scenario.playbook("playbooks/server.yml")
+    assert again.returncode == 0, again.stdout[-5000:]
+    assert recap(again.stdout)["changed"] == 0

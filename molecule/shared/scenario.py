@@ -1,0 +1,171 @@
+"""What the scenarios' testinfra tests share: the scenario's settings (from the environment
+that molecule.yml sets), the container, an hvac client with the root token from the init file,
+the scenario's Webex emulator, and a way to run the repository's playbooks against the scenario.
+
+The values below are the scenario's specification (molecule/shared/group_vars): the tests
+check them, so they are written out rather than read back from Ansible.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import hvac
+import requests
+import testinfra
+import yaml
+
+REPO = Path(os.environ["MOLECULE_PROJECT_DIRECTORY"])
+sys.path[:0] = [str(REPO / "tools"), str(REPO / "samples")]
+
+import webex_vault  # noqa: E402
+from authorize_user import authorize  # noqa: E402
+
+SERVICE = "openbao"
+USER = "openbao"
+BINARY = "/usr/local/bin/bao"
+CONFIG_DIR = "/etc/openbao"
+CONFIG_FILE = f"{CONFIG_DIR}/server.hcl"
+UNIT_FILE = f"/etc/systemd/system/{SERVICE}.service"
+DATA_DIR = "/var/lib/openbao"
+PLUGIN_DIR = f"{DATA_DIR}/plugins"
+AUDIT_FILE = "/var/log/openbao/audit.log"
+KEY_SHARES, KEY_THRESHOLD = 3, 2
+MOUNT = "oauthapp"
+SERVER = "webex-myapp"
+CATALOG = "sys/plugins/catalog/secret/oauthapp"
+PLUGIN_BINARY = "vault-plugin-secrets-oauthapp"
+REDIRECT_URL = "http://localhost:5000/auth"
+SCOPES = ["spark:people_read"]
+
+
+def _port(name: str) -> int:
+    return int(os.environ[f"WEBEX_VAULT_MOLECULE_{name}_PORT"])
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str = field(default_factory=lambda: os.environ["MOLECULE_SCENARIO_NAME"])
+    api_port: int = field(default_factory=lambda: _port("API"))
+    cluster_port: int = field(default_factory=lambda: _port("CLUSTER"))
+    emulator_port: int = field(default_factory=lambda: _port("EMULATOR"))
+    inventory_dir: Path = field(
+        default_factory=lambda: Path(os.environ["MOLECULE_INVENTORY_FILE"]).parent
+    )
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}"
+
+    @property
+    def emulator_url(self) -> str:
+        return f"http://127.0.0.1:{self.emulator_port}"
+
+    @property
+    def state_dir(self) -> Path:
+        return REPO / ".local" / "molecule" / self.name
+
+    @property
+    def init_file(self) -> Path:
+        return self.state_dir / "vault-init.json"
+
+    @property
+    def container(self) -> str:
+        inventory = yaml.safe_load(Path(os.environ["MOLECULE_INVENTORY_FILE"]).read_text())
+        (name,) = inventory["all"]["hosts"]
+        return name
+
+    def host(self) -> testinfra.host.Host:
+        # docker exec rather than an Ansible run per command: the same container, much faster.
+        return testinfra.get_host(f"docker://{self.container}")
+
+    def init_document(self) -> dict:
+        """The init file, decrypted with the configured Ansible Vault password if encrypted."""
+        text = self.init_file.read_text()
+        if text.startswith("$ANSIBLE_VAULT;"):
+            text = subprocess.run(
+                [sys.executable, "-m", "ansible.cli.vault", "view", str(self.init_file)],
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+        return json.loads(text)
+
+    def client(self) -> hvac.Client:
+        return hvac.Client(url=self.api_url, token=self.init_document()["root_token"], timeout=30)
+
+    def webex_client(self) -> tuple[str, str]:
+        values = dict(
+            line.split("=", 1)
+            for line in (self.state_dir / "webex.env").read_text().splitlines()
+            if "=" in line
+        )
+        return values["WEBEX_CLIENT_ID"], values["WEBEX_CLIENT_SECRET"]
+
+    def playbook(self, playbook: str, *args: str) -> subprocess.CompletedProcess:
+        """Run a playbook of the repository with the scenario's inventory and Ansible settings."""
+        return subprocess.run(
+            [
+                str(Path(sys.executable).parent / "ansible-playbook"),
+                "-i",
+                str(self.inventory_dir),
+                str(REPO / playbook),
+                *args,
+            ],
+            cwd=REPO,
+            env={**os.environ, "ANSIBLE_NOCOLOR": "1", "ANSIBLE_FORCE_COLOR": "0"},
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+
+    def emulator_stats(self) -> dict:
+        response = requests.get(f"{self.emulator_url}/_emulator/stats", timeout=10)
+        response.raise_for_status()
+        return response.json()
+
+    def people_me(self, access_token: str) -> dict:
+        with requests.Session() as session:
+            return webex_vault.webex_people_me(
+                session, f"{self.emulator_url}/v1", access_token, timeout=10
+            )
+
+    def authorize(self, client: hvac.Client, prefix: str) -> str:
+        """A new credential through the whole OAuth flow; returns its name."""
+        name = f"{prefix}-{secrets.token_hex(4)}"
+        authorize(
+            client,
+            mount=MOUNT,
+            server=SERVER,
+            credential=name,
+            redirect_url=REDIRECT_URL,
+            scopes=SCOPES,
+        )
+        return name
+
+
+def recap(output: str) -> dict[str, int]:
+    """The PLAY RECAP counters of the scenario's one host."""
+    counters: dict[str, int] = {}
+    for line in re.findall(r"^wv-\S+\s+:\s+(ok=\d+.*)$", output, re.MULTILINE):
+        for key, value in re.findall(r"(\w+)=(\d+)", line):
+            counters[key] = counters.get(key, 0) + int(value)
+    assert counters, f"no PLAY RECAP in:\n{output[-3000:]}"
+    return counters
+
+
+def seal_status(api_url: str) -> dict:
+    response = requests.get(f"{api_url}/v1/sys/seal-status", timeout=10)
+    response.raise_for_status()
+    return response.json()
+
+
+def sha256_of(host: testinfra.host.Host, path: str) -> str:
+    return host.check_output(f"sha256sum {path}").split()[0]

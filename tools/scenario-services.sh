@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Start or stop the plugin mirror and the Webex emulator of one Molecule scenario, on the
+# scenario's own ports, so that scenarios run beside each other and beside `make demo`.
+#
+#   tools/scenario-services.sh start|stop|status --name NAME --mirror-port P --emulator-port P
+#
+# State lives in .local/molecule/<NAME>/: pid files, logs, and webex.env (0600) with the
+# emulator's client ID and secret, generated on the first start and kept until `stop --purge`.
+# The mirror serves .local/mirror (the GitHub release layout of tools/build-plugin.sh).
+# The secret reaches the emulator through its environment, never its command line.
+set -euo pipefail
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+python="${PYTHON:-$root/.venv/bin/python}"
+redirect_uri="${WEBEX_VAULT_REDIRECT_URI:-http://localhost:5000/auth}"
+action="${1:-}"
+[ "$#" -gt 0 ] && shift
+name="" mirror_port="" emulator_port="" purge=false
+while [ "$#" -gt 0 ]; do
+  case "$1" in
+    --name) name="$2"; shift 2 ;;
+    --mirror-port) mirror_port="$2"; shift 2 ;;
+    --emulator-port) emulator_port="$2"; shift 2 ;;
+    --purge) purge=true; shift ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    *) echo "scenario-services: unknown argument '$1' (see --help)." >&2; exit 2 ;;
+  esac
+done
+if ! [[ "$name" =~ ^[A-Za-z0-9][A-Za-z0-9_.-]*$ ]]; then
+  echo "scenario-services: --name must be a plain scenario name, not '$name'." >&2; exit 2
+fi
+state_dir="$root/.local/molecule/$name"
+
+# Alive and still the process we started (a recycled pid must never be signalled).
+running() { # pidfile pattern
+  local pid
+  [ -f "$1" ] || return 1
+  pid="$(cat "$1")"
+  [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null \
+    && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$2"
+}
+
+wait_for() { # what url log
+  for _ in $(seq 1 100); do
+    curl -fsS -o /dev/null "$2" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "scenario-services: $1 did not answer at $2; last lines of $3:" >&2
+  tail -n 20 "$3" >&2
+  return 1
+}
+
+check_port() { # option value
+  if ! [[ "$2" =~ ^[0-9]+$ ]] || [ "$2" -lt 1024 ] || [ "$2" -gt 65535 ]; then
+    echo "scenario-services: $1 must be a port number from 1024 to 65535, not '$2'." >&2; exit 2
+  fi
+}
+
+start() {
+  check_port --mirror-port "$mirror_port"
+  check_port --emulator-port "$emulator_port"
+  mkdir -p "$state_dir" "$root/.local/mirror"
+  if [ ! -s "$state_dir/webex.env" ]; then
+    (umask 077
+     printf 'WEBEX_CLIENT_ID=C%s\nWEBEX_CLIENT_SECRET=%s\n' \
+       "$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')" "$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')" \
+       > "$state_dir/webex.env")
+  fi
+  if running "$state_dir/mirror.pid" http.server; then
+    echo "scenario-services: $name mirror already on http://127.0.0.1:$mirror_port"
+  else
+    setsid nohup "$python" -m http.server --bind 127.0.0.1 "$mirror_port" --directory "$root/.local/mirror" \
+      > "$state_dir/mirror.log" 2>&1 < /dev/null &
+    echo $! > "$state_dir/mirror.pid"
+    wait_for "the plugin mirror" "http://127.0.0.1:$mirror_port/" "$state_dir/mirror.log"
+    echo "scenario-services: $name mirror started on http://127.0.0.1:$mirror_port"
+  fi
+  if running "$state_dir/emulator.pid" webex_emulator.py; then
+    echo "scenario-services: $name Webex emulator already on http://127.0.0.1:$emulator_port"
+  else
+    (
+      # shellcheck disable=SC1091
+      set -a; . "$state_dir/webex.env"; set +a
+      WEBEX_EMULATOR_CLIENT_ID="$WEBEX_CLIENT_ID" WEBEX_EMULATOR_CLIENT_SECRET="$WEBEX_CLIENT_SECRET" \
+        setsid nohup "$python" "$root/tools/webex_emulator.py" --host 127.0.0.1 --port "$emulator_port" \
+        --redirect-uri "$redirect_uri" --client-name "webex-vault molecule $name" \
+        > "$state_dir/emulator.log" 2>&1 < /dev/null &
+      echo $! > "$state_dir/emulator.pid"
+    )
+    wait_for "the Webex emulator" "http://127.0.0.1:$emulator_port/_emulator/health" "$state_dir/emulator.log"
+    echo "scenario-services: $name Webex emulator started on http://127.0.0.1:$emulator_port"
+  fi
+}
+
+stop_one() { # what pidfile pattern
+  if running "$2" "$3"; then
+    kill "$(cat "$2")"
+    for _ in $(seq 1 50); do running "$2" "$3" || break; sleep 0.1; done
+    echo "scenario-services: $name $1 stopped"
+  fi
+  rm -f "$2"
+}
+
+case "$action" in
+  start) start ;;
+  stop)
+    stop_one "Webex emulator" "$state_dir/emulator.pid" webex_emulator.py
+    stop_one "mirror" "$state_dir/mirror.pid" http.server
+    if $purge; then rm -rf "$state_dir"; fi ;;
+  status)
+    for item in "mirror:mirror.pid:http.server" "Webex emulator:emulator.pid:webex_emulator.py"; do
+      IFS=: read -r what file pattern <<< "$item"
+      if running "$state_dir/$file" "$pattern"; then echo "running: $name $what"; else echo "stopped: $name $what"; fi
+    done ;;
+  *) sed -n '2,11p' "$0"; exit 2 ;;
+esac
