@@ -1,0 +1,1 @@
+"""Security tests: least privilege, bad input, secret hygiene, faults, rotation, load."""

@@ -1,0 +1,548 @@
+"""Helpers of the security tests: stacks of their own, playbook runs with structured results,
+snapshots of everything a bad input must not change, and the samples run as a user runs them.
+
+A plain module (not a conftest) so that the test modules can import it by a unique name.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import importlib.util
+import json
+import logging
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import hvac
+import requests
+from authorize_user import approve, authorize
+from webex_emulator import EmulatorSettings, start_in_thread
+
+REPO = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+BAO = BIN / "bao"
+OUTPUT_DIR = REPO / "tests" / "output"
+MOUNT = "oauthapp"
+SERVER = "webex-myapp"
+STATE_MOUNT = "webex-vault-state"
+REDIRECT_URL = "http://localhost:5000/auth"
+SCOPES = ["spark:people_read"]
+# Above the plugin's 10 s expiry delta: a shorter token counts as expired the moment it is issued.
+SHORT_LIFETIME = 13
+
+
+def _load_root_conftest():
+    """tests/conftest.py under a name of its own.
+
+    Several conftest.py files share the module name `conftest`, so `from conftest import ...`
+    gets whichever pytest loaded last. Loading the file again by path gives its helpers
+    (make_stack, Stack, recap) whatever the collection order.
+    """
+    name = "webex_vault_root_conftest"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, REPO / "tests" / "conftest.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+root_conftest = _load_root_conftest()
+make_stack = root_conftest.make_stack
+recap = root_conftest.recap
+free_port = root_conftest.free_port
+Stack = root_conftest.Stack
+
+
+# --- The Webex emulator, one per concern ------------------------------------------------------
+
+
+@dataclass
+class RecordingEmulator:
+    """An emulator of our own (faults and settings of other tests cannot reach it) that records
+    every code, access token and refresh token it issues, for the secret-hygiene scan.
+
+    The recording wraps two methods of the in-process emulator object; the emulator's code is
+    not changed.
+    """
+
+    base_url: str
+    client_id: str
+    client_secret: str
+    server: Any = field(repr=False)
+    issued: dict[str, set[str]] = field(
+        default_factory=lambda: {"codes": set(), "access_tokens": set(), "refresh_tokens": set()}
+    )
+    session: requests.Session = field(default_factory=requests.Session)
+
+    @property
+    def port(self) -> int:
+        return int(self.base_url.rsplit(":", 1)[1])
+
+    def control(self, method: str, path: str, **json_body) -> dict:
+        response = self.session.request(
+            method, f"{self.base_url}/_emulator/{path}", json=json_body or None, timeout=10
+        )
+        response.raise_for_status()
+        return response.json() if response.content else {}
+
+    def settings(self, **changes) -> dict:
+        return self.control("POST", "settings", **changes)
+
+    def stats(self) -> dict:
+        return self.control("GET", "stats")
+
+    def fault(self, **fault) -> dict:
+        return self.control(
+            "POST", "faults", endpoint=fault.pop("endpoint", "access_token"), **fault
+        )
+
+    def people_me(self, access_token: str) -> requests.Response:
+        return self.session.get(
+            f"{self.base_url}/v1/people/me",
+            headers={"Authorization": f"Bearer {access_token}"},
+            timeout=10,
+        )
+
+    def set_client_secret(self, client_secret: str) -> None:
+        """Rotate the secret on the Webex side. The emulator holds exactly one secret per client
+        and its control API cannot change it, so the test swaps it in the in-process object."""
+        state = self.server.state
+        with state._lock:
+            state._settings = dataclasses.replace(state._settings, client_secret=client_secret)
+        self.client_secret = client_secret
+
+    def all_secrets(self) -> dict[str, set[str]]:
+        return {
+            "client_secret": {self.client_secret},
+            **{k: set(v) for k, v in self.issued.items()},
+        }
+
+    def shutdown(self) -> None:
+        self.server.shutdown()
+
+
+def start_emulator(log_file: Path | None = None) -> RecordingEmulator:
+    client_id = "C" + secrets.token_hex(16)
+    client_secret = secrets.token_hex(32)
+    server, base_url = start_in_thread(
+        EmulatorSettings(
+            client_id=client_id,
+            client_secret=client_secret,
+            redirect_uris=(REDIRECT_URL,),
+            display_name="Demo User",
+        )
+    )
+    emulator = RecordingEmulator(base_url, client_id, client_secret, server)
+    state = server.state
+    issue_code, issue_tokens = state.issue_code, state._issue_tokens_locked
+
+    def recording_issue_code(*args, **kwargs):
+        code = issue_code(*args, **kwargs)
+        emulator.issued["codes"].add(code)
+        return code
+
+    def recording_issue_tokens(*args, **kwargs):
+        tokens = issue_tokens(*args, **kwargs)
+        emulator.issued["access_tokens"].add(tokens["access_token"])
+        emulator.issued["refresh_tokens"].add(tokens["refresh_token"])
+        return tokens
+
+    state.issue_code = recording_issue_code
+    state._issue_tokens_locked = recording_issue_tokens
+    if log_file is not None:
+        # The emulator logs method, path and status of each request; keep them for the scan.
+        handler = logging.FileHandler(log_file)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
+        logger = logging.getLogger("webex_emulator")
+        logger.setLevel(logging.INFO)
+        logger.addHandler(handler)
+    return emulator
+
+
+# --- Stacks -----------------------------------------------------------------------------------
+
+
+def new_stack(tmp_path_factory, plugin_mirror: str, emulator, **extra_vars) -> Stack:
+    distribution = root_conftest.DISTRIBUTIONS[0]
+    return make_stack(tmp_path_factory, plugin_mirror, emulator, distribution, **extra_vars)
+
+
+def wait_healthy(url: str, codes=(200,), timeout: float = 30) -> int:
+    deadline = time.monotonic() + timeout
+    status = -1
+    while time.monotonic() < deadline:
+        try:
+            status = requests.get(f"{url}/v1/sys/health", timeout=2).status_code
+        except requests.RequestException:
+            status = -1
+        if status in codes:
+            return status
+        time.sleep(0.2)
+    raise AssertionError(f"{url} answered {status}, not {codes}, within {timeout} s")
+
+
+def restart_dev_server_with(stack: Stack, *extra_configs: Path) -> None:
+    """Restart the stack's dev server the way roles/vault_server starts it, plus extra HCL files.
+
+    OpenBao 2.x refuses audit devices enabled through the API ("use declarative, config-based
+    audit device management"), so the hygiene tests declare theirs in an extra config file.
+    The root token goes through the environment, never the command line.
+    """
+    stop_server(stack)
+    data_dir = stack.data_dir
+    env = {
+        **os.environ,
+        "BAO_DEV_ROOT_TOKEN_ID": stack.root_token,
+        "VAULT_DEV_ROOT_TOKEN_ID": stack.root_token,
+    }
+    command = [
+        str(BAO),
+        "server",
+        "-dev",
+        f"-dev-listen-address=127.0.0.1:{stack.port}",
+        f"-config={data_dir / 'server.hcl'}",
+        *(f"-config={path}" for path in extra_configs),
+    ]
+    old_umask = os.umask(0o077)
+    try:
+        with (data_dir / "server.log").open("ab") as log:
+            process = subprocess.Popen(
+                command,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=env,
+                start_new_session=True,
+            )
+    finally:
+        os.umask(old_umask)
+    (data_dir / "server.pid").write_text(str(process.pid))
+    stack.server_process = process
+    wait_healthy(stack.url)
+
+
+def audit_config(path: Path, log_file: Path) -> Path:
+    path.write_text(
+        f'audit "file" "security-tests" {{\n  options {{\n    file_path = "{log_file}"\n  }}\n}}\n'
+    )
+    return path
+
+
+# --- A server with storage on disk (restart tests) ---
+
+
+def persistent_config(stack) -> Path:
+    data_dir = stack.data_dir
+    cluster_port = stack.cluster_port
+    config = data_dir / "persistent.hcl"
+    config.write_text(
+        f'storage "raft" {{\n  path = "{data_dir / "raft"}"\n  node_id = "security-tests"\n}}\n'
+        f'listener "tcp" {{\n  address = "127.0.0.1:{stack.port}"\n'
+        f'  cluster_address = "127.0.0.1:{cluster_port}"\n  tls_disable = true\n}}\n'
+        f'api_addr = "{stack.url}"\ncluster_addr = "http://127.0.0.1:{cluster_port}"\n'
+        f'plugin_directory = "{data_dir / "plugins"}"\n'
+    )
+    return config
+
+
+def start_persistent_server(stack) -> None:
+    """Start (or restart) the non-dev server; it comes up sealed."""
+    data_dir = stack.data_dir
+    with (data_dir / "server.log").open("ab") as log:
+        process = subprocess.Popen(
+            [str(BAO), "server", f"-config={data_dir / 'persistent.hcl'}"],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    (data_dir / "server.pid").write_text(str(process.pid))
+    stack.server_process = process
+    wait_healthy(stack.url, codes=(501, 503))
+
+
+def unseal_persistent_server(stack) -> None:
+    key = (stack.data_dir / "unseal-key").read_text().strip()
+    response = requests.put(f"{stack.url}/v1/sys/unseal", json={"key": key}, timeout=10)
+    response.raise_for_status()
+    wait_healthy(stack.url)
+
+
+def stop_server(stack) -> None:
+    """Stop the stack's server: our own child process, or the one the role started."""
+    process = getattr(stack, "server_process", None)
+    if process is not None and process.poll() is None:
+        process.terminate()
+        process.wait(timeout=30)
+        return
+    pid_file = stack.data_dir / "server.pid"
+    if not pid_file.exists():
+        return
+    pid = int(pid_file.read_text())
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    for _ in range(100):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+
+
+# --- Playbook runs ----------------------------------------------------------------------------
+
+
+@dataclass
+class PlaybookRun:
+    """One ansible-playbook run through the ansible.posix.json callback."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    duration: float
+    result: dict | None = None
+
+    @property
+    def stats(self) -> dict:
+        if not self.result:
+            return {}
+        return next(iter(self.result.get("stats", {}).values()), {})
+
+    @property
+    def changed(self) -> int:
+        return int(self.stats.get("changed", 0))
+
+    def task_results(self):
+        for play in (self.result or {}).get("plays", []):
+            for task in play.get("tasks", []):
+                for host_result in task.get("hosts", {}).values():
+                    yield task["task"]["name"], host_result
+
+    @property
+    def failure(self) -> tuple[str, str] | None:
+        """(task name, message) of the first failed task."""
+        for name, result in self.task_results():
+            if not result.get("failed"):
+                continue
+            message = result.get("msg", "")
+            for item in result.get("results", []) or []:
+                if item.get("failed"):
+                    message = item.get("msg", message)
+                    break
+            return name, str(message)
+        return None
+
+
+def run_playbook(
+    stack: Stack,
+    playbook: str,
+    extra_vars: dict | None = None,
+    env: dict | None = None,
+    *args: str,
+    json_output: bool = True,
+) -> PlaybookRun:
+    command = [str(BIN / "ansible-playbook"), playbook, "-e", f"@{stack.vars_file}"]
+    if extra_vars:
+        command += ["-e", json.dumps(extra_vars)]
+    command += list(args)
+    run_env = {**stack.env, **(env or {})}
+    if json_output:
+        run_env["ANSIBLE_STDOUT_CALLBACK"] = "ansible.posix.json"
+    started = time.monotonic()
+    completed = subprocess.run(
+        command, cwd=REPO, env=run_env, capture_output=True, text=True, timeout=600
+    )
+    run = PlaybookRun(
+        completed.returncode, completed.stdout, completed.stderr, time.monotonic() - started
+    )
+    if json_output:
+        start = completed.stdout.find("{")
+        if start >= 0:
+            try:
+                run.result = json.loads(completed.stdout[start:])
+            except ValueError:
+                run.result = None
+    return run
+
+
+# --- What a bad input must leave alone --------------------------------------------------------
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def server_snapshot(stack: Stack) -> dict:
+    """Everything the playbooks manage, read with the root token, plus the files they write."""
+    client = stack.client()
+
+    def read(path: str) -> Any:
+        try:
+            response = client.read(path)
+        except hvac.exceptions.InvalidPath:
+            return None
+        return response.get("data") if isinstance(response, dict) else response
+
+    def listing(path: str) -> list[str]:
+        try:
+            response = client.list(path)
+        except hvac.exceptions.InvalidPath:
+            return []
+        return sorted((response or {}).get("data", {}).get("keys", []))
+
+    mounts = read("sys/mounts") or {}
+    snapshot: dict[str, Any] = {
+        "catalog": read("sys/plugins/catalog"),
+        "mounts": mounts,
+        "auth": read("sys/auth"),
+        "audit": read("sys/audit"),
+        "policies": {
+            name: read(f"sys/policies/acl/{name}") for name in listing("sys/policies/acl")
+        },
+        "server_config": read("sys/config/state/sanitized"),
+    }
+    for path, mount in sorted(mounts.items()):
+        if mount.get("type") == "oauthapp":
+            base = path.rstrip("/")
+            snapshot[f"{base}/config"] = read(f"{base}/config")
+            snapshot[f"{base}/servers"] = {
+                name: read(f"{base}/servers/{name}") for name in listing(f"{base}/servers")
+            }
+        if mount.get("type") == "kv" and path.rstrip("/") == STATE_MOUNT:
+            snapshot["fingerprints"] = {
+                name: (read(f"{STATE_MOUNT}/metadata/{MOUNT}/servers/{name}") or {}).get(
+                    "current_version"
+                )
+                for name in listing(f"{STATE_MOUNT}/metadata/{MOUNT}/servers")
+            }
+    for path, method in sorted((snapshot["auth"] or {}).items()):
+        if method.get("type") == "approle":
+            base = f"auth/{path.rstrip('/')}"
+            snapshot[base] = {
+                name: {
+                    "role": read(f"{base}/role/{name}"),
+                    "role_id": read(f"{base}/role/{name}/role-id"),
+                    "secret_ids": listing(f"{base}/role/{name}/secret-id"),
+                }
+                for name in listing(f"{base}/role")
+            }
+    plugin_dir = stack.data_dir / "plugins"
+    snapshot["plugin_dir"] = {
+        entry.name: _sha256(entry) for entry in sorted(plugin_dir.iterdir()) if entry.is_file()
+    }
+    snapshot["env_files"] = {
+        path.name: _sha256(path) if path.exists() else None
+        for path in (stack.cli_env_file, stack.app_env_file)
+    }
+    return snapshot
+
+
+def diff_snapshots(before: dict, after: dict) -> list[str]:
+    return [key for key in sorted(set(before) | set(after)) if before.get(key) != after.get(key)]
+
+
+# --- Credentials and the samples --------------------------------------------------------------
+
+
+def authorize_credential(client: hvac.Client, name: str, mount: str = MOUNT) -> None:
+    authorize(
+        client,
+        mount=mount,
+        server=SERVER,
+        credential=name,
+        redirect_url=REDIRECT_URL,
+        scopes=SCOPES,
+    )
+
+
+def get_code(client: hvac.Client, mount: str = MOUNT) -> str:
+    """Start a sign-in with `client` and approve it; the code the plugin would exchange."""
+    state = secrets.token_urlsafe(24)
+    response = client.write_data(
+        f"{mount}/auth-code-url",
+        data={"server": SERVER, "redirect_url": REDIRECT_URL, "scopes": SCOPES, "state": state},
+    )
+    return approve(response["data"]["url"], state, requests.Session())
+
+
+def raw(stack: Stack, method: str, path: str, token: str | None = None, **kwargs):
+    """A Vault API call without hvac's exception mapping: (status, JSON body or None)."""
+    response = requests.request(
+        method,
+        f"{stack.url}/v1/{path}",
+        headers={"X-Vault-Token": token or stack.root_token},
+        timeout=60,
+        **kwargs,
+    )
+    try:
+        body = response.json() if response.content else None
+    except ValueError:
+        body = {"raw": response.text}
+    return response.status_code, body
+
+
+def run_sample(script: str, env: dict[str, str], *args: str, timeout: float = 120):
+    """Run samples/<script> or tools/<script> as a user would, with only the given settings."""
+    path = REPO / ("tools" if script == "authorize_user.py" else "samples") / script
+    base = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("VAULT_", "OAUTHAPP_", "WEBEX_", "BAO_", "HTTP_TIMEOUT"))
+    }
+    return subprocess.run(
+        [str(BIN / "python"), str(path), *args],
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=REPO,
+    )
+
+
+def wait_for(predicate, timeout: float, interval: float = 0.1, message: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"{message} not reached within {timeout} s")
+
+
+class Background:
+    """Run callables in threads and collect their results (provisioning several stacks at once)."""
+
+    def __init__(self) -> None:
+        self._threads: dict[str, threading.Thread] = {}
+        self._results: dict[str, Any] = {}
+
+    def start(self, name: str, function, *args) -> None:
+        def target() -> None:
+            try:
+                self._results[name] = ("ok", function(*args))
+            except BaseException as error:  # noqa: BLE001 - reported to the waiting fixture
+                self._results[name] = ("error", error)
+
+        thread = threading.Thread(target=target, name=f"provision-{name}", daemon=True)
+        self._threads[name] = thread
+        thread.start()
+
+    def result(self, name: str) -> Any:
+        self._threads[name].join()
+        status, value = self._results[name]
+        if status == "error":
+            raise value
+        return value
