@@ -27,6 +27,7 @@ import hvac
 import hvac.exceptions
 import requests
 from dotenv import dotenv_values
+from dotenv.parser import parse_stream
 
 DEFAULT_ENV_FILE = Path(__file__).resolve().with_name(".env")
 # The web app's own settings file (its AppRole identity), written by the playbook.
@@ -284,6 +285,13 @@ def _read_env_file(environ: Mapping[str, str], variable: str, default: Path) -> 
                 f"or unset it to use samples/{default.name}."
             )
         return {}
+    with path.open(encoding="utf-8") as stream:
+        for binding in parse_stream(stream):
+            if binding.error:
+                raise SettingsError(
+                    f"The env file {path} has a line that is not KEY=VALUE "
+                    f"(line {binding.original.line}); fix it or point {variable} elsewhere."
+                )
     values = {key: value for key, value in dotenv_values(path).items() if value is not None}
     secrets_held = [key for key in _ENV_FILE_SECRETS if values.get(key)]
     mode = stat.S_IMODE(path.stat().st_mode)

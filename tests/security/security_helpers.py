@@ -333,7 +333,9 @@ class PlaybookRun:
 
     @property
     def failure(self) -> tuple[str, str] | None:
-        """(task name, message) of the first failed task."""
+        """(task name, message) of the failure that stopped the run: the last failed task, so
+        that a failure a rescue block turned into a clearer message reports that message."""
+        last = None
         for name, result in self.task_results():
             if not result.get("failed"):
                 continue
@@ -342,8 +344,8 @@ class PlaybookRun:
                 if item.get("failed"):
                     message = item.get("msg", message)
                     break
-            return name, str(message)
-        return None
+            last = (name, str(message))
+        return last
 
 
 def run_playbook(

@@ -7,8 +7,7 @@ are read with the root token before and after the whole batch and must be identi
 must also report changed=0 and fail in a validation task (argument spec, assert, health gate).
 
 The playbook runs are independent and change nothing, so they run a few at a time; each case is
-still reported on its own. Cases marked `lead` fail today for want of a check in a role or
-sample this suite does not own: they are strict xfails that name the check to add.
+still reported on its own.
 
 The number of cases run is printed and written to tests/output/security-bad-input.json.
 """
@@ -39,9 +38,12 @@ from .security_helpers import (
 pytestmark = pytest.mark.integration
 
 PARALLEL_RUNS = 3
-# The tasks where a bad input may stop a run: argument specs, asserts and the health gate.
+# The tasks where a bad input may stop a run: argument specs, asserts and the health gate, and
+# the checksum check (it can only run once the archive is downloaded, before anything installs).
 VALIDATION_TASK = re.compile(
-    r"Validating arguments|assert|Stop unless the server|Refuse mount paths", re.IGNORECASE
+    r"Validating arguments|assert|Stop unless the server|Refuse mount paths"
+    r"|Explain why the archive was refused",
+    re.IGNORECASE,
 )
 PLAYBOOKS = {
     "server": "playbooks/server.yml",
@@ -60,31 +62,7 @@ class Case:
     env: dict = field(default_factory=dict)
     exit_code: int | None = None  # scripts only
     args: tuple[str, ...] = ()  # scripts only
-    lead: str | None = None  # what the lead must add for this case to pass
 
-
-SHA_LEAD = (
-    "roles/oauthapp_plugin/tasks/download.yml: wrap 'Download the release archive' in a block "
-    "whose rescue fails with 'The archive at <url> does not match oauthapp_plugin_archive_sha256 "
-    "(or its published .sha256.asc); check the pin and the mirror.'"
-)
-PLUGIN_DIR_LEAD = (
-    "roles/oauthapp_plugin/tasks/assert.yml: assert `oauthapp_plugin_directory is directory` "
-    "(a stat delegated to the server host), fail_msg 'oauthapp_plugin_directory <path> is not a "
-    "directory; it must be the server's existing plugin_directory.'"
-)
-TOKEN_LEAD = (
-    "playbooks/tasks/vault_health.yml: after the health assert, look up the token "
-    "(community.hashi_vault.vault_read path=auth/token/lookup-self, failed_when false) and assert "
-    "it succeeded with fail_msg 'The server at <url> does not accept vault_api_token (or "
-    "VAULT_TOKEN); set a valid token with sudo on sys/plugins/catalog.'"
-)
-ENV_FILE_LEAD = (
-    "samples/webex_vault.py _read_env_file: parse with dotenv.parser.parse_stream and raise "
-    "SettingsError('The env file <path> has a line that is not KEY=VALUE (line <n>); fix it or "
-    "point WEBEX_VAULT_ENV_FILE elsewhere.') on the first binding with error=True, instead of "
-    "python-dotenv's stderr warnings followed by an unrelated message"
-)
 
 CASES: list[Case] = [
     # --- oauthapp_plugin (playbooks/oauthapp.yml) ---
@@ -115,7 +93,6 @@ CASES: list[Case] = [
         "oauthapp_plugin_archive_sha256",
         "does not match",
         {"oauthapp_plugin_archive_sha256": "0123456789abcdef" * 4},
-        lead=SHA_LEAD,
     ),
     Case(
         "plugin-base-url-ftp",
@@ -137,7 +114,6 @@ CASES: list[Case] = [
         "oauthapp_plugin_directory",
         "not a directory",
         {"oauthapp_plugin_directory": "/nonexistent/webex-vault/plugins"},
-        lead=PLUGIN_DIR_LEAD,
     ),
     Case(
         "plugin-catalog-name-path",
@@ -290,7 +266,6 @@ CASES: list[Case] = [
         "vault_api_token",
         "does not accept",
         {"vault_api_token": "s.not-a-token"},
-        lead=TOKEN_LEAD,
     ),
     # --- the CLI sample (samples/people_me.py) and the authorization helper ---
     Case(
@@ -300,7 +275,6 @@ CASES: list[Case] = [
         r"line \d",
         env={"WEBEX_VAULT_ENV_FILE": "@malformed_env@"},
         exit_code=2,
-        lead=ENV_FILE_LEAD,
     ),
     Case(
         "sample-env-file-readable",
@@ -516,7 +490,6 @@ def bad_input_results(security_stack, tmp_path_factory):
         "cases_run": len(outcomes),
         "playbook_runs": sum(outcome.kind == "playbook" for outcome in outcomes),
         "script_runs": sum(outcome.kind == "script" for outcome in outcomes),
-        "waiting_for_lead": [case.id for case in CASES if case.lead],
         "server_state_changed": diff_snapshots(before, after),
         "cases": {
             outcome.case.id: {
@@ -545,17 +518,7 @@ def test_bad_input_suite_is_large_enough():
     assert len({case.id for case in CASES}) == len(CASES)
 
 
-@pytest.mark.parametrize(
-    "case",
-    [
-        pytest.param(
-            case, id=case.id, marks=pytest.mark.xfail(reason=f"lead: {case.lead}", strict=True)
-        )
-        if case.lead
-        else pytest.param(case, id=case.id)
-        for case in CASES
-    ],
-)
+@pytest.mark.parametrize("case", [pytest.param(case, id=case.id) for case in CASES])
 def test_bad_input_fails_early_with_one_clear_sentence(bad_input_results, case):
     outcomes, before, after = bad_input_results
     outcome = outcomes[case.id]
@@ -575,14 +538,6 @@ def test_bad_input_fails_early_with_one_clear_sentence(bad_input_results, case):
 
 # --- A server that is not provisioned yet, and one that is sealed ------------------------------
 
-FRESH_SERVER_LEAD = (
-    "playbooks/oauthapp.yml: validate oauthapp_webex's inputs before oauthapp_plugin installs "
-    "and registers anything: in pre_tasks, after the health gate, add "
-    "`ansible.builtin.include_role: {name: oauthapp_webex, tasks_from: assert}` (the role's new "
-    "`assert` entry point runs its "
-    "argument spec and asserts)"
-)
-
 
 @pytest.fixture(scope="module")
 def fresh_stack(tmp_path_factory, plugin_mirror, security_stack):
@@ -594,7 +549,6 @@ def fresh_stack(tmp_path_factory, plugin_mirror, security_stack):
     stack.stop()
 
 
-@pytest.mark.xfail(reason=f"lead: {FRESH_SERVER_LEAD}", strict=True)
 def test_bad_webex_input_installs_no_plugin_on_a_fresh_server(fresh_stack):
     before = server_snapshot(fresh_stack)
     run = run_playbook(fresh_stack, PLAYBOOKS["oauthapp"], None, {"WEBEX_CLIENT_ID": ""})
