@@ -6,12 +6,13 @@ BIN := $(VENV)/bin
 DISTRIBUTION ?= puppetlabs
 PLUGIN_SOURCE ?= auto
 
-.PHONY: help venv plugin demo web down status lint unit integration browser molecule test clean
+.PHONY: help venv plugin demo web down status lint unit integration browser molecule test bench clean
 
 help:
 	@echo "make demo   - local server + Webex emulator + site.yml + the CLI sample"
 	@echo "make test   - lint, pytest (unit, integration, browser, security), molecule (what CI runs)"
 	@echo "make web    - the web sample on http://localhost:5000/ (after make demo)"
+	@echo "make bench  - benchmarks; rewrites docs/performance.md"
 	@echo "make down   - stop the local server, emulator, mirror and web app"
 
 venv: $(VENV)/.installed
@@ -62,6 +63,11 @@ molecule: venv
 test: lint
 	$(BIN)/pytest
 	$(MAKE) molecule
+
+# Benchmarks (no timing assertions anywhere): writes bench/results/*.json and docs/performance.md.
+bench: venv
+	tools/fetch-plugin.sh --distribution $(DISTRIBUTION) --source build
+	$(BIN)/python bench/run_all.py
 
 clean: down
 	rm -rf .local/server .local/downloads .local/run

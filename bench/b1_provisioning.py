@@ -1,0 +1,347 @@
+#!/usr/bin/env python3
+"""B1 provisioning: wall time of a cold `site.yml` converge and of an idempotent re-run
+(changed=0), each next to bench/raw_provision.py, which makes the same file changes and Vault
+API reads/writes without Ansible (the floor). Same run, interleaved, medians reported.
+
+    python bench/b1_provisioning.py [--cold-repeats 2] [--rerun-repeats 3]
+        [--baseline GIT_REF [--baseline-paths playbooks ansible.cfg]] [--baseline-drop REGEX]
+
+Each cold run gets a scratch directory of its own (new OpenBao dev server on a free 127.0.0.1
+port, empty download directory; the plugin mirror in .local/mirror is reused). --baseline also
+times re-runs of a copy of this working tree in which --baseline-paths come from GIT_REF (the
+commit before a speed edit), interleaved with the others on the same server: a before/after
+of that edit alone, whatever else changed since. --baseline-drop instead (or as well) removes
+the lines matching REGEX from the copy's playbooks/*.yml, for an edit that is one line. All
+runs use snapshots of the working tree taken at the start, so edits made meanwhile do not
+leak into the comparison.
+
+CPU seconds (user + system of the whole process tree) are reported beside wall seconds: the
+machine may be shared, and CPU time is the figure that other load disturbs least.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tarfile
+import time
+from pathlib import Path
+from typing import Any
+
+import common
+from common import BIN, REPO, log
+
+
+def timed(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float, str]:
+    """Run argv to completion; (wall s, CPU s of it and its children, stdout)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    result = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    if result.returncode != 0:
+        raise RuntimeError(
+            f"{' '.join(argv[:3])} failed (exit {result.returncode}):\n"
+            + result.stdout[-4000:]
+            + result.stderr[-2000:]
+        )
+    return wall, cpu, result.stdout
+
+
+def ansible(stack: common.Stack, tree: Path, *extra: str) -> dict[str, Any]:
+    wall, cpu, stdout = timed(
+        [str(BIN / "ansible-playbook"), "site.yml", "-e", f"@{stack.vars_file}", *extra],
+        tree,
+        stack.env,
+    )
+    counters = common.recap(stdout)
+    return {
+        "wall_s": round(wall, 3),
+        "cpu_s": round(cpu, 3),
+        "changed": counters["changed"],
+        "tasks_ok": counters["ok"],
+        "tasks_skipped": counters["skipped"],
+    }
+
+
+def raw(stack: common.Stack, tree: Path) -> dict[str, Any]:
+    wall, cpu, stdout = timed(
+        [str(BIN / "python"), str(tree / "bench" / "raw_provision.py"), str(stack.vars_file)],
+        tree,
+        stack.env,
+    )
+    counters = json.loads(stdout.strip().splitlines()[-1])
+    return {"wall_s": round(wall, 3), "cpu_s": round(cpu, 3), **counters}
+
+
+def summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "runs": runs,
+        "median_wall_s": round(common.median([run["wall_s"] for run in runs]), 3),
+        "median_cpu_s": round(common.median([run["cpu_s"] for run in runs]), 3),
+    }
+
+
+# Actions that run inside ansible-playbook itself; every other action starts a module process.
+CONTROLLER_ACTIONS = {
+    "ansible.builtin.assert",
+    "ansible.builtin.debug",
+    "ansible.builtin.fail",
+    "ansible.builtin.include_role",
+    "ansible.builtin.include_tasks",
+    "ansible.builtin.meta",
+    "ansible.builtin.set_fact",
+    "ansible.builtin.validate_argument_spec",
+}
+
+
+def module_count(stack: common.Stack, tree: Path) -> dict[str, int]:
+    """How many tasks of a re-run ran a module process, and how many stayed in the
+    controller (one untimed run with the JSON callback)."""
+    env = {**stack.env, "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json"}
+    _, _, stdout = timed(
+        [str(BIN / "ansible-playbook"), "site.yml", "-e", f"@{stack.vars_file}"], tree, env
+    )
+    report = json.loads(stdout[stdout.index("{") :])
+    counts = {"module_tasks": 0, "controller_tasks": 0, "skipped_tasks": 0}
+    for play in report["plays"]:
+        for task in play["tasks"]:
+            for host_result in task["hosts"].values():
+                if host_result.get("skipped"):
+                    counts["skipped_tasks"] += 1
+                elif host_result.get("action") in CONTROLLER_ACTIONS:
+                    counts["controller_tasks"] += 1
+                else:
+                    counts["module_tasks"] += 1
+    return counts
+
+
+FIXED_COST_PLAYBOOK = """---
+- name: Measure a fixed cost
+  hosts: vault_servers
+  gather_facts: false
+  tasks:
+    - name: Start
+      ansible.builtin.meta: noop
+{tasks}"""
+# One task each (not a loop: a loop's items share one task's set-up), shaped like the roles'.
+FIXED_COST_TASKS = {
+    "empty_play": "",
+    "assert": """
+    - name: Check something
+      ansible.builtin.assert:
+        that: vault_api_url is match('^http')
+        quiet: true
+""",
+    "ping": """
+    - name: Ping
+      ansible.builtin.ping:
+""",
+    "vault_read": """
+    - name: Read the mounts
+      community.hashi_vault.vault_read:
+        url: "{{ vault_api_url }}"
+        token: "{{ vault_api_token }}"
+        path: sys/mounts
+      delegate_to: localhost
+""",
+}
+
+
+def fixed_costs(stack: common.Stack, root: Path, tree: Path, repeats: int = 20) -> dict[str, Any]:
+    """What Ansible costs before any real work, with this repository's ansible.cfg and
+    inventory: one play with no work, and the same play with `repeats` assert (controller
+    only), ping (the smallest module) or vault_read tasks. Best of two runs each."""
+    measured: dict[str, Any] = {}
+    # Settings that could make a module start faster, tried on the ping play.
+    variants = {name: (task, {}) for name, task in FIXED_COST_TASKS.items()}
+    variants["ping_pipelining"] = (FIXED_COST_TASKS["ping"], {"ANSIBLE_PIPELINING": "True"})
+    variants["ping_zip_stored"] = (
+        FIXED_COST_TASKS["ping"],
+        {"ANSIBLE_MODULE_COMPRESSION": "ZIP_STORED"},
+    )
+    for name, (task, env) in variants.items():
+        playbook = root / f"fixed-{name}.yml"
+        playbook.write_text(FIXED_COST_PLAYBOOK.format(tasks=task.lstrip("\n") * repeats))
+        argv = [str(BIN / "ansible-playbook"), str(playbook), "-e", f"@{stack.vars_file}"]
+        runs = [timed(argv, tree, {**stack.env, **env})[:2] for _ in range(2)]
+        measured[name] = {
+            "wall_s": round(min(wall for wall, _ in runs), 3),
+            "cpu_s": round(min(cpu for _, cpu in runs), 3),
+        }
+    for name in ("assert", "ping", "vault_read", "ping_pipelining", "ping_zip_stored"):
+        for unit in ("wall_s", "cpu_s"):
+            extra = measured[name][unit] - measured["empty_play"][unit]
+            measured[f"per_{name}_task_{unit}"] = round(extra / repeats, 3)
+    return measured
+
+
+def snapshot_tree(into: Path, name: str) -> Path:
+    """A copy of this working tree as it is now: others may edit it while the benchmark runs,
+    and every run of one benchmark must measure the same files."""
+    tree = into / name
+    shutil.copytree(
+        REPO,
+        tree,
+        ignore=shutil.ignore_patterns(
+            ".git", ".venv", ".local", "results", "__pycache__", "output", ".*_cache"
+        ),
+    )
+    return tree
+
+
+def baseline_tree(ref: str | None, paths: list[str], drop: str | None, into: Path) -> Path:
+    """A snapshot of this working tree in which `paths` are as they were at `ref`, and
+    playbook lines matching `drop` are removed."""
+    tree = snapshot_tree(into, "baseline-tree")
+    if drop:
+        pattern = re.compile(drop)
+        for playbook in (tree / "playbooks").glob("*.yml"):
+            lines = playbook.read_text().splitlines(keepends=True)
+            playbook.write_text("".join(line for line in lines if not pattern.search(line)))
+    if not ref:
+        return tree
+    for path in paths:
+        target = tree / path
+        if target.is_dir():
+            shutil.rmtree(target)
+        else:
+            target.unlink(missing_ok=True)
+    archive = into / "baseline.tar"
+    with archive.open("wb") as handle:
+        subprocess.run(["git", "archive", ref, *paths], cwd=REPO, stdout=handle, check=True)
+    with tarfile.open(archive) as tar:
+        tar.extractall(tree, filter="data")
+    return tree
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cold-repeats", type=int, default=2)
+    parser.add_argument("--rerun-repeats", type=int, default=3)
+    parser.add_argument(
+        "--baseline", metavar="GIT_REF", help="also time re-runs with the paths from this commit"
+    )
+    parser.add_argument(
+        "--baseline-paths", nargs="+", default=["playbooks", "ansible.cfg"], metavar="PATH"
+    )
+    parser.add_argument("--baseline-drop", metavar="REGEX", help="drop these playbook lines")
+    args = parser.parse_args()
+
+    load_before = os.getloadavg()
+    cold_ansible: list[dict[str, Any]] = []
+    cold_raw: list[dict[str, Any]] = []
+    rerun_ansible: list[dict[str, Any]] = []
+    rerun_raw: list[dict[str, Any]] = []
+    rerun_baseline: list[dict[str, Any]] = []
+    stacks: list[common.Stack] = []
+    with (
+        common.plugin_mirror() as mirror_port,
+        common.emulator() as emulator,
+        common.scratch_dir("b1") as root,
+    ):
+        tree = snapshot_tree(root, "tree")
+        wanted = args.baseline or args.baseline_drop
+        before = (
+            baseline_tree(args.baseline, args.baseline_paths, args.baseline_drop, root)
+            if wanted
+            else None
+        )
+        try:
+            for index in range(args.cold_repeats):
+                # Alternate which goes first, so neither always meets a warmer page cache.
+                order = ("ansible", "raw") if index % 2 == 0 else ("raw", "ansible")
+                for kind in order:
+                    stack = common.make_stack(root, f"{kind}-{index}", mirror_port, emulator)
+                    stacks.append(stack)
+                    if kind == "ansible":
+                        cold_ansible.append(ansible(stack, tree))
+                        log(f"cold site.yml #{index + 1}: {cold_ansible[-1]}")
+                    else:
+                        cold_raw.append(raw(stack, tree))
+                        log(f"cold raw_provision #{index + 1}: {cold_raw[-1]}")
+                if index < args.cold_repeats - 1:
+                    for stack in stacks:  # keep only the last pair's servers running
+                        stack.stop()
+            ansible_stack, raw_stack = stacks[-2:]
+            if ansible_stack.work_dir.name.startswith("raw"):
+                ansible_stack, raw_stack = raw_stack, ansible_stack
+            for index in range(args.rerun_repeats):
+                rerun_ansible.append(ansible(ansible_stack, tree))
+                rerun_raw.append(raw(raw_stack, tree))
+                log(f"re-run #{index + 1}: site.yml {rerun_ansible[-1]}, raw {rerun_raw[-1]}")
+                if before is not None:
+                    rerun_baseline.append(ansible(ansible_stack, before))
+                    log(f"re-run #{index + 1}: baseline site.yml {rerun_baseline[-1]}")
+            if any(run["changed"] for run in rerun_ansible + rerun_raw + rerun_baseline):
+                raise RuntimeError("a re-run changed something; the comparison is void")
+            # The raw script must leave what the playbook would: a playbook run on the server
+            # the script provisioned has to change nothing.
+            parity = ansible(raw_stack, tree)
+            log(f"site.yml on the raw-provisioned server: {parity}")
+            check = ansible(ansible_stack, tree, "--check")
+            log(f"site.yml --check on the provisioned server: {check}")
+            tasks = module_count(ansible_stack, tree)
+            log(f"re-run tasks: {tasks}")
+            fixed = fixed_costs(ansible_stack, root, tree)
+            log(f"Ansible fixed costs: {fixed}")
+        finally:
+            for stack in stacks:
+                stack.stop()
+
+    cold_a, cold_r = summary(cold_ansible), summary(cold_raw)
+    rerun_a, rerun_r = summary(rerun_ansible), summary(rerun_raw)
+    result = {
+        "load_average_before": [round(value, 2) for value in load_before],
+        "load_average_after": [round(value, 2) for value in os.getloadavg()],
+        "cold": {
+            "site_yml": cold_a,
+            "raw": cold_r,
+            "ratio_wall": round(cold_a["median_wall_s"] / cold_r["median_wall_s"], 2),
+            "ratio_cpu": round(cold_a["median_cpu_s"] / cold_r["median_cpu_s"], 2),
+        },
+        "rerun": {
+            "site_yml": rerun_a,
+            "raw": rerun_r,
+            "ratio_wall": round(rerun_a["median_wall_s"] / rerun_r["median_wall_s"], 2),
+            "ratio_cpu": round(rerun_a["median_cpu_s"] / rerun_r["median_cpu_s"], 2),
+            "target_ratio": 1.5,
+        },
+        "parity_site_yml_on_raw_server_changed": parity["changed"],
+        "check_mode_changed": check["changed"],
+        "rerun_tasks": tasks,
+        "ansible_fixed_costs": fixed,
+        # What this many tasks cost in Ansible itself, whatever they do: one play, the
+        # smallest module per module task, an assert per controller-side task.
+        "rerun_cpu_lower_bound_s": round(
+            fixed["empty_play"]["cpu_s"]
+            + tasks["module_tasks"] * fixed["per_ping_task_cpu_s"]
+            + tasks["controller_tasks"] * fixed["per_assert_task_cpu_s"],
+            2,
+        ),
+        "api_calls_raw_cold": cold_raw[-1]["api_calls"],
+        "api_calls_raw_rerun": rerun_raw[-1]["api_calls"],
+    }
+    if rerun_baseline:
+        baseline = summary(rerun_baseline)
+        result["rerun_baseline"] = {
+            "ref": args.baseline,
+            "paths": args.baseline_paths if args.baseline else [],
+            "dropped_lines_matching": args.baseline_drop,
+            "site_yml": baseline,
+            "saved_wall_s": round(baseline["median_wall_s"] - rerun_a["median_wall_s"], 3),
+            "saved_cpu_s": round(baseline["median_cpu_s"] - rerun_a["median_cpu_s"], 3),
+        }
+    common.write_result("b1_provisioning", result)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

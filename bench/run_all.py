@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""`make bench`: run the benchmarks, then write docs/performance.md from bench/results/*.json.
+
+    python bench/run_all.py [--only b1 b2 b3] [--full] [--with-b4] [--report-only]
+
+Default (about 15-20 minutes on 2 cores): B1 provisioning (with the before/after of the
+playbook speed edit), B2 token fetch, B3 refresh capacity with 1,000 credentials. --full
+adds B3 with 10,000 credentials (about 25 more minutes). --with-b4 also times `make demo`
+and `make test` cold and warm (many minutes; see bench/b4_make_times.py). Each benchmark is
+a separate process with a time limit, and starts and stops everything it uses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+PYTHON = sys.executable
+# The playbook speed edit: the health gate runs once per site.yml run, through a `when:` on
+# its include in each play. B1 also re-runs a copy without those lines (once per play).
+B1_BASELINE_DROP = r"when: __vault_api_found_active"
+
+
+def steps(args: argparse.Namespace) -> list[tuple[str, list[str], int]]:
+    """(name, argv, time limit in seconds) of each benchmark to run."""
+    b1 = [PYTHON, str(HERE / "b1_provisioning.py"), "--baseline-drop", B1_BASELINE_DROP]
+    planned = [
+        ("b1", b1, 1800),
+        ("b2", [PYTHON, str(HERE / "b2_token_fetch.py")], 900),
+        ("b3", [PYTHON, str(HERE / "b3_refresh_capacity.py"), "--credentials", "1000"], 1800),
+    ]
+    if args.full:
+        planned.append(
+            (
+                "b3",
+                [PYTHON, str(HERE / "b3_refresh_capacity.py"), "--credentials", "10000"],
+                3600,
+            )
+        )
+    if args.with_b4:
+        planned.append(("b4", [PYTHON, str(HERE / "b4_make_times.py")], 7200))
+    return [step for step in planned if not args.only or step[0] in args.only]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", nargs="+", choices=["b1", "b2", "b3", "b4"])
+    parser.add_argument("--full", action="store_true", help="B3 with 10,000 credentials too")
+    parser.add_argument("--with-b4", action="store_true", help="time make demo and make test")
+    parser.add_argument("--report-only", action="store_true", help="only rewrite the report")
+    args = parser.parse_args()
+
+    failed = []
+    if not args.report_only:
+        for name, argv, limit in steps(args):
+            print(f"==> {name}: {' '.join(Path(arg).name for arg in argv[1:])}", flush=True)
+            started = time.monotonic()
+            try:
+                result = subprocess.run(argv, cwd=HERE, timeout=limit, check=False)
+                ok = result.returncode == 0
+            except subprocess.TimeoutExpired:
+                ok = False
+                print(f"{name}: stopped after its {limit} s limit", file=sys.stderr)
+            print(f"<== {name}: {time.monotonic() - started:.0f} s", flush=True)
+            if not ok:
+                failed.append(name)
+    subprocess.run([PYTHON, str(HERE / "report.py")], cwd=HERE, check=True)
+    if failed:
+        print(f"run_all: {', '.join(failed)} failed; the report shows their last results.")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
