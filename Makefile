@@ -65,9 +65,10 @@ test: lint
 	$(MAKE) molecule
 
 # Benchmarks (no timing assertions anywhere): writes bench/results/*.json and docs/performance.md.
+# BENCH_ARGS=--full adds 10,000 credentials to B3; BENCH_ARGS=--with-b4 times make demo/test.
 bench: venv
 	tools/fetch-plugin.sh --distribution $(DISTRIBUTION) --source build
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
 
 clean: down
 	rm -rf .local/server .local/downloads .local/run
