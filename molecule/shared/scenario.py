@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import hvac
+import pytest
 import requests
 import testinfra
 import yaml
@@ -169,3 +170,21 @@ def seal_status(api_url: str) -> dict:
 
 def sha256_of(host: testinfra.host.Host, path: str) -> str:
     return host.check_output(f"sha256sum {path}").split()[0]
+
+
+# --- Fixtures of both scenarios' tests (their conftest.py imports these) -----------------------
+
+
+@pytest.fixture(scope="session", name="scenario")
+def scenario_fixture() -> Scenario:
+    return Scenario()
+
+
+@pytest.fixture(scope="session")
+def host(scenario: Scenario):
+    return scenario.host()
+
+
+@pytest.fixture(scope="session")
+def vault(scenario: Scenario):
+    return scenario.client()

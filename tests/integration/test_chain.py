@@ -13,7 +13,7 @@ import pytest
 import requests
 import webex_vault
 from authorize_user import authorize
-from conftest import BIN, REDIRECT_URL, REPO, recap
+from harness import BIN, REDIRECT_URL, REPO, recap
 
 pytestmark = pytest.mark.integration
 

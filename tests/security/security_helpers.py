@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import importlib.util
 import json
 import logging
 import os
 import secrets
 import signal
 import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -25,50 +23,33 @@ from typing import Any
 import hvac
 import requests
 from authorize_user import approve, authorize
-from webex_emulator import EmulatorSettings, start_in_thread
+from harness import (  # noqa: F401 - re-exported to the security tests
+    BIN,
+    REDIRECT_URL,
+    REPO,
+    Emulator,
+    Stack,
+    free_port,
+    recap,
+    start_emulator_thread,
+)
+from harness import stack_for_test as new_stack  # noqa: F401
 
-REPO = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
 BAO = BIN / "bao"
 OUTPUT_DIR = REPO / "tests" / "output"
 MOUNT = "oauthapp"
 SERVER = "webex-myapp"
 STATE_MOUNT = "webex-vault-state"
-REDIRECT_URL = "http://localhost:5000/auth"
 SCOPES = ["spark:people_read"]
 # Above the plugin's 10 s expiry delta: a shorter token counts as expired the moment it is issued.
 SHORT_LIFETIME = 13
-
-
-def _load_root_conftest():
-    """tests/conftest.py under a name of its own.
-
-    Several conftest.py files share the module name `conftest`, so `from conftest import ...`
-    gets whichever pytest loaded last. Loading the file again by path gives its helpers
-    (make_stack, Stack, recap) whatever the collection order.
-    """
-    name = "webex_vault_root_conftest"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, REPO / "tests" / "conftest.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-root_conftest = _load_root_conftest()
-make_stack = root_conftest.make_stack
-recap = root_conftest.recap
-free_port = root_conftest.free_port
-Stack = root_conftest.Stack
 
 
 # --- The Webex emulator, one per concern ------------------------------------------------------
 
 
 @dataclass
-class RecordingEmulator:
+class RecordingEmulator(Emulator):
     """An emulator of our own (faults and settings of other tests cannot reach it) that records
     every code, access token and refresh token it issues, for the secret-hygiene scan.
 
@@ -76,43 +57,10 @@ class RecordingEmulator:
     not changed.
     """
 
-    base_url: str
-    client_id: str
-    client_secret: str
-    server: Any = field(repr=False)
+    server: Any = field(default=None, repr=False)
     issued: dict[str, set[str]] = field(
         default_factory=lambda: {"codes": set(), "access_tokens": set(), "refresh_tokens": set()}
     )
-    session: requests.Session = field(default_factory=requests.Session)
-
-    @property
-    def port(self) -> int:
-        return int(self.base_url.rsplit(":", 1)[1])
-
-    def control(self, method: str, path: str, **json_body) -> dict:
-        response = self.session.request(
-            method, f"{self.base_url}/_emulator/{path}", json=json_body or None, timeout=10
-        )
-        response.raise_for_status()
-        return response.json() if response.content else {}
-
-    def settings(self, **changes) -> dict:
-        return self.control("POST", "settings", **changes)
-
-    def stats(self) -> dict:
-        return self.control("GET", "stats")
-
-    def fault(self, **fault) -> dict:
-        return self.control(
-            "POST", "faults", endpoint=fault.pop("endpoint", "access_token"), **fault
-        )
-
-    def people_me(self, access_token: str) -> requests.Response:
-        return self.session.get(
-            f"{self.base_url}/v1/people/me",
-            headers={"Authorization": f"Bearer {access_token}"},
-            timeout=10,
-        )
 
     def set_client_secret(self, client_secret: str) -> None:
         """Rotate the secret on the Webex side. The emulator holds exactly one secret per client
@@ -133,17 +81,10 @@ class RecordingEmulator:
 
 
 def start_emulator(log_file: Path | None = None) -> RecordingEmulator:
-    client_id = "C" + secrets.token_hex(16)
-    client_secret = secrets.token_hex(32)
-    server, base_url = start_in_thread(
-        EmulatorSettings(
-            client_id=client_id,
-            client_secret=client_secret,
-            redirect_uris=(REDIRECT_URL,),
-            display_name="Demo User",
-        )
+    server, client = start_emulator_thread(display_name="Demo User")
+    emulator = RecordingEmulator(
+        client.base_url, client.client_id, client.client_secret, server=server
     )
-    emulator = RecordingEmulator(base_url, client_id, client_secret, server)
     state = server.state
     issue_code, issue_tokens = state.issue_code, state._issue_tokens_locked
 
@@ -171,11 +112,6 @@ def start_emulator(log_file: Path | None = None) -> RecordingEmulator:
 
 
 # --- Stacks -----------------------------------------------------------------------------------
-
-
-def new_stack(tmp_path_factory, plugin_mirror: str, emulator, **extra_vars) -> Stack:
-    distribution = root_conftest.DISTRIBUTIONS[0]
-    return make_stack(tmp_path_factory, plugin_mirror, emulator, distribution, **extra_vars)
 
 
 def wait_healthy(url: str, codes=(200,), timeout: float = 30) -> int:
