@@ -1,2 +1,2 @@
-# A package, so that pytest imports tests/browser/conftest.py as browser.conftest and
-# `from conftest import ...` in other test modules still finds tests/conftest.py.
+# A package, so that pytest imports tests/browser/conftest.py as browser.conftest rather than
+# as a second top-level module named conftest.
