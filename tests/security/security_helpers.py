@@ -12,7 +12,6 @@ import json
 import logging
 import os
 import secrets
-import signal
 import subprocess
 import threading
 import time
@@ -222,20 +221,7 @@ def stop_server(stack) -> None:
         process.terminate()
         process.wait(timeout=30)
         return
-    pid_file = stack.data_dir / "server.pid"
-    if not pid_file.exists():
-        return
-    pid = int(pid_file.read_text())
-    try:
-        os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    for _ in range(100):
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return
-        time.sleep(0.1)
+    stack.stop()
 
 
 # --- Playbook runs ----------------------------------------------------------------------------
