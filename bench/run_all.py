@@ -4,7 +4,7 @@
     python bench/run_all.py [--only b1 b2 b3] [--full] [--with-b4] [--report-only]
 
 Default (about 15-20 minutes on 2 cores): B1 provisioning (with the before/after of the
-playbook speed edit), B2 token fetch, B3 refresh capacity with 1,000 credentials. --full
+re-run speed edits), B2 token fetch, B3 refresh capacity with 1,000 credentials. --full
 adds B3 with 10,000 credentials (about 25 more minutes). --with-b4 also times `make demo`
 and `make test` cold and warm (many minutes; see bench/b4_make_times.py). Each benchmark is
 a separate process with a time limit, and starts and stops everything it uses.
@@ -20,14 +20,16 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 PYTHON = sys.executable
-# The playbook speed edit: the health gate runs once per site.yml run, through a `when:` on
-# its include in each play. B1 also re-runs a copy without those lines (once per play).
-B1_BASELINE_DROP = r"when: __vault_api_found_active"
+# The commit before the re-run speed edits (Vault reads as lookups, fewer module runs): B1
+# also re-runs a copy of the tree with playbooks/ and roles/ as they were there.
+B1_BASELINE = "d3f9206"
+B1_BASELINE_PATHS = ["playbooks", "roles"]
 
 
 def steps(args: argparse.Namespace) -> list[tuple[str, list[str], int]]:
     """(name, argv, time limit in seconds) of each benchmark to run."""
-    b1 = [PYTHON, str(HERE / "b1_provisioning.py"), "--baseline-drop", B1_BASELINE_DROP]
+    b1 = [PYTHON, str(HERE / "b1_provisioning.py"), "--baseline", B1_BASELINE]
+    b1 += ["--baseline-paths", *B1_BASELINE_PATHS]
     planned = [
         ("b1", b1, 1800),
         ("b2", [PYTHON, str(HERE / "b2_token_fetch.py")], 900),
