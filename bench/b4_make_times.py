@@ -12,8 +12,12 @@ By default the commands run in a scratch copy of this working tree (its .venv li
 `make demo` listens on the fixed ports 8200, 8600 and 8601: when one of them is taken, it is
 recorded as not run rather than timed against someone else's server; `make test` likewise
 while another pytest or Molecule run is going on (Molecule's containers have fixed names).
---in-place runs in this checkout instead. A failing command is recorded with its exit code
-and last output lines.
+--in-place runs in this checkout instead. --fresh-clone runs in a new `git clone` of the
+committed HEAD instead: cold is then a first run on this machine as a new user meets it (the
+virtualenv is created, the plugin built from the Go module proxy), with only the machine's
+pip, Go module and Docker image caches kept; its result is written to
+b4_make_times-fresh-clone.json. A failing command is recorded with its exit code and last
+output lines.
 """
 
 from __future__ import annotations
@@ -55,12 +59,19 @@ def port_taken(port: int) -> bool:
 
 
 @contextlib.contextmanager
-def work_tree(in_place: bool) -> Iterator[Path]:
+def work_tree(in_place: bool, fresh_clone: bool = False) -> Iterator[Path]:
     if in_place:
         yield REPO
         return
     with common.scratch_dir("b4") as root:
         tree = root / "webex-vault"
+        if fresh_clone:
+            subprocess.run(["git", "clone", "--quiet", str(REPO), str(tree)], check=True)
+            try:
+                yield tree
+            finally:
+                subprocess.run(["make", "down"], cwd=tree, capture_output=True, check=False)
+            return
         shutil.copytree(
             REPO,
             tree,
@@ -109,13 +120,15 @@ def make_cold(tree: Path) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--command", action="append", dest="commands")
-    parser.add_argument("--in-place", action="store_true")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--in-place", action="store_true")
+    where.add_argument("--fresh-clone", action="store_true")
     parser.add_argument("--limit", type=float, default=3600, help="seconds per command run")
     args = parser.parse_args()
     commands = args.commands or ["make demo", "make test"]
 
     measured = []
-    with work_tree(args.in_place) as tree:
+    with work_tree(args.in_place, args.fresh_clone) as tree:
         for command in commands:
             entry: dict[str, Any] = {"command": command}
             taken = [port for port in DEMO_PORTS if port_taken(port)]
@@ -131,21 +144,35 @@ def main() -> int:
                 log(f"{command}: not run: {entry['not_run']}")
                 measured.append(entry)
                 continue
-            make_cold(tree)
+            if not args.fresh_clone or measured:
+                make_cold(tree)
             entry["cold"] = run(command, tree, args.limit)
             log(f"{command} cold: {entry['cold']['wall_s']} s, exit {entry['cold']['exit_code']}")
             entry["warm"] = run(command, tree, args.limit)
             log(f"{command} warm: {entry['warm']['wall_s']} s, exit {entry['warm']['exit_code']}")
             measured.append(entry)
             make_cold(tree)
+    if args.fresh_clone:
+        where = (
+            "a fresh `git clone` of the committed HEAD (its own .venv and plugin build; this "
+            "machine's pip, Go module and Docker image caches kept)"
+        )
+        cold_means = (
+            "the first command in the new clone (the virtualenv created, the plugin built); "
+            "a later command starts after `make down` and removing .local/server and "
+            ".local/downloads, with .venv and .local/mirror kept"
+        )
+    else:
+        where = "this checkout" if args.in_place else "a scratch copy of the working tree"
+        cold_means = (
+            "after `make down` and removing .local/server and .local/downloads; "
+            ".local/mirror (the built plugin) and .venv kept"
+        )
     common.write_result(
-        "b4_make_times",
+        "b4_make_times-fresh-clone" if args.fresh_clone else "b4_make_times",
         {
-            "where": "this checkout" if args.in_place else "a scratch copy of the working tree",
-            "cold_means": (
-                "after `make down` and removing .local/server and .local/downloads; "
-                ".local/mirror (the built plugin) and .venv kept"
-            ),
+            "where": where,
+            "cold_means": cold_means,
             "load_average_after": [round(value, 2) for value in os.getloadavg()],
             "commands": measured,
         },

@@ -653,15 +653,21 @@ def capacity_note(results: list[dict[str, Any]]) -> list[str]:
 # --- B4 ---------------------------------------------------------------------------------------
 
 
-def b4_section(result: dict[str, Any] | None) -> tuple[list[str], list[str]]:
+def b4_section(results: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
     lines = ["## B4 `make demo` and `make test` (optional)", ""]
-    if result is None:
+    if not results:
         return lines + [
             "Not run yet: `.venv/bin/python bench/run_all.py --with-b4` "
-            "(or `.venv/bin/python bench/b4_make_times.py`).",
+            "(or `.venv/bin/python bench/b4_make_times.py [--fresh-clone]`).",
             "",
         ], []
-    lines += [
+    for result in results:
+        lines += b4_table(result)
+    return lines, []
+
+
+def b4_table(result: dict[str, Any]) -> list[str]:
+    lines = [
         provenance(result),
         "",
         f"Run in {result['where']}. Cold = {result['cold_means']}; warm = the same command "
@@ -685,8 +691,7 @@ def b4_section(result: dict[str, Any] | None) -> tuple[list[str], list[str]]:
                 "; ".join(notes) or "ok",
             ]
         )
-    lines += table(["command", "cold s", "warm s", "result"], rows)
-    return lines, []
+    return lines + table(["command", "cold s", "warm s", "result"], rows)
 
 
 # --- Document ---------------------------------------------------------------------------------
@@ -714,9 +719,10 @@ def machine_line(results: list[dict[str, Any]]) -> list[str]:
 
 
 def main() -> int:
-    b1, b2, b4 = load("b1_provisioning"), load("b2_token_fetch"), load("b4_make_times")
+    b1, b2 = load("b1_provisioning"), load("b2_token_fetch")
     b3 = b3_results()
-    everything = [result for result in (b1, b2, b4, *b3) if result]
+    b4 = [r for r in (load("b4_make_times"), load("b4_make_times-fresh-clone")) if r]
+    everything = [result for result in (b1, b2, *b3, *b4) if result]
     sections = [b1_section(b1), b2_section(b2), b3_section(b3), b4_section(b4)]
     lines = [
         "# Performance",
