@@ -51,19 +51,8 @@ import requests
 from common import MOUNT, REDIRECT_URL, SERVER, log
 
 # The plugin's defaults (pkg/persistence/config.go), as roles/oauthapp_webex writes them.
-PLUGIN_DEFAULTS: dict[str, Any] = {
-    "tune_provider_timeout_seconds": 30,
-    "tune_provider_timeout_expiry_leeway_factor": 1.5,
-    "tune_refresh_check_interval_seconds": 60,
-    "tune_refresh_expiry_delta_factor": 1.2,
-    "tune_reap_check_interval_seconds": 300,
-    "tune_reap_dry_run": False,
-    "tune_reap_non_refreshable_seconds": 86400,
-    "tune_reap_revoked_seconds": 3600,
-    "tune_reap_transient_error_attempts": 10,
-    "tune_reap_transient_error_seconds": 86400,
-    "tune_reap_server_deleted_seconds": 86400,
-}
+from raw_provision import CONFIG_DEFAULTS as PLUGIN_DEFAULTS
+
 # What is measured. `tuned` keeps the 60 s interval (each pass reads every credential, see
 # the scan cost) and widens the window to 3 intervals, so a burst gets at least 2 intervals
 # (120 s) before it expires; a 10 s provider timeout frees a worker that a hanging Webex holds
