@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import secrets
+import shutil
 import subprocess
 import threading
 import time
@@ -222,6 +223,27 @@ def stop_server(stack) -> None:
         process.wait(timeout=30)
         return
     stack.stop()
+
+
+# --- The plugin binary -----------------------------------------------------------------------
+
+
+def catalog_entry(stack: Stack) -> dict:
+    """The catalog entry of the plugin version the oauthapp mount runs."""
+    client = stack.client()
+    version = client.read(f"sys/mounts/{MOUNT}")["data"]["plugin_version"]
+    return client.read(f"sys/plugins/catalog/secret/oauthapp?version={version}")["data"]
+
+
+def forge_plugin_binary(binary: Path) -> None:
+    """Overwrite the plugin file with a build that is not the registered one. A running binary
+    cannot be opened for writing ("text file busy"), so the file is replaced."""
+    forged = binary.with_name(binary.name + ".forged")
+    shutil.copyfile(binary, forged)
+    with forged.open("ab") as file:
+        file.write(b"\0not the registered build")
+    forged.chmod(0o750)
+    forged.replace(binary)
 
 
 # --- Playbook runs ----------------------------------------------------------------------------

@@ -25,7 +25,6 @@ into one sentence: AuthorizationFailed (exit 12) for an exchange, CredentialRefr
 from __future__ import annotations
 
 import hashlib
-import shutil
 import time
 
 import pytest
@@ -37,6 +36,8 @@ from .security_helpers import (
     SERVER,
     SHORT_LIFETIME,
     authorize_credential,
+    catalog_entry,
+    forge_plugin_binary,
     get_code,
     raw,
     run_playbook,
@@ -235,18 +236,9 @@ def test_replaced_plugin_binary_is_refused_and_restored(fault_stack, fault_crede
     client = fault_stack.client()
     authorize_credential(client, fault_credential)
     before = raw(fault_stack, "GET", f"{MOUNT}/creds/{fault_credential}")[1]["data"]
-    mount = client.read(f"sys/mounts/{MOUNT}")["data"]
-    catalog = client.read(f"sys/plugins/catalog/secret/oauthapp?version={mount['plugin_version']}")[
-        "data"
-    ]
+    catalog = catalog_entry(fault_stack)
     binary = fault_stack.data_dir / "plugins" / catalog["command"]
-    # A running binary cannot be opened for writing ("text file busy"): replace the file.
-    forged = binary.with_name(binary.name + ".forged")
-    shutil.copyfile(binary, forged)
-    with forged.open("ab") as file:
-        file.write(b"\0not the registered build")
-    forged.chmod(0o750)
-    forged.replace(binary)
+    forge_plugin_binary(binary)
 
     status, _ = raw(fault_stack, "GET", f"{MOUNT}/creds/{fault_credential}")
     assert status == 200, "the process already running keeps the old binary"

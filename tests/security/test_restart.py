@@ -19,13 +19,14 @@ Expected behaviour (SECURITY.md, "Faults"):
 from __future__ import annotations
 
 import hashlib
-import shutil
 
 import pytest
 
 from .security_helpers import (
     MOUNT,
     authorize_credential,
+    catalog_entry,
+    forge_plugin_binary,
     raw,
     run_playbook,
     run_sample,
@@ -46,12 +47,6 @@ def restart(stack, before_start=None) -> None:
     if before_start is not None:
         before_start()
     start_persistent_server(stack)
-
-
-def catalog_entry(stack) -> dict:
-    client = stack.client()
-    version = client.read(f"sys/mounts/{MOUNT}")["data"]["plugin_version"]
-    return client.read(f"sys/plugins/catalog/secret/oauthapp?version={version}")["data"]
 
 
 def test_restart_keeps_identities_credentials_and_plugin(persistent_stack):
@@ -89,15 +84,7 @@ def test_plugin_replaced_while_down_is_refused_until_restored(persistent_stack):
     entry = catalog_entry(stack)
     binary = stack.data_dir / "plugins" / entry["command"]
 
-    def forge() -> None:
-        forged = binary.with_name(binary.name + ".forged")
-        shutil.copyfile(binary, forged)
-        with forged.open("ab") as file:
-            file.write(b"\0not the registered build")
-        forged.chmod(0o750)
-        forged.replace(binary)
-
-    restart(stack, before_start=forge)
+    restart(stack, before_start=lambda: forge_plugin_binary(binary))
     unseal_persistent_server(stack)
 
     status, body = raw(stack, "GET", f"{MOUNT}/creds/people-me")
