@@ -5,6 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 DISTRIBUTION ?= puppetlabs
 PLUGIN_SOURCE ?= auto
+# The demo's server: openbao (default) or vault (HashiCorp Vault, built once into .local/vault/).
+SERVER ?= openbao
+# The servers the integration, security and Molecule tests run against.
+export WEBEX_VAULT_TEST_SERVERS ?= openbao vault
 
 .PHONY: help venv plugin demo web down status lint unit integration browser molecule test bench clean
 
@@ -27,7 +31,7 @@ plugin: venv
 	tools/fetch-plugin.sh --distribution $(DISTRIBUTION) --source $(PLUGIN_SOURCE)
 
 demo: venv
-	DISTRIBUTION=$(DISTRIBUTION) PLUGIN_SOURCE=$(PLUGIN_SOURCE) tools/demo.sh
+	DISTRIBUTION=$(DISTRIBUTION) PLUGIN_SOURCE=$(PLUGIN_SOURCE) SERVER=$(SERVER) tools/demo.sh
 
 web: venv
 	tools/web-app.sh start
@@ -55,10 +59,16 @@ browser: venv
 
 # Roles in a systemd container (Docker engine and the Debian image are set up when missing).
 # The testinfra verifier calls pytest from PATH, hence the venv first on it.
+# The `vault` scenario is the default one on HashiCorp Vault; it runs when WEBEX_VAULT_TEST_SERVERS
+# names vault.
+MOLECULE_SCENARIOS ?= default upgrade $(if $(filter vault,$(WEBEX_VAULT_TEST_SERVERS)),vault)
+
 molecule: venv
 	tools/ensure-docker.sh
 	tools/build-test-image.sh
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/molecule test --all
+	for scenario in $(MOLECULE_SCENARIOS); do \
+	  PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/molecule test -s $$scenario || exit 1; \
+	done
 
 test: lint
 	$(BIN)/pytest

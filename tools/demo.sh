@@ -1,13 +1,43 @@
 #!/usr/bin/env bash
 # `make demo`: the whole chain on this machine, against the embedded default
 # (OpenBao dev server + Webex emulator), ending with the CLI sample's output.
+# SERVER=vault runs it on HashiCorp Vault instead (built once by tools/build-vault.sh).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 bin="$root/.venv/bin"
 distribution="${DISTRIBUTION:-puppetlabs}"
+server="${SERVER:-openbao}"
 
 step() { printf '\n==> %s\n' "$*"; }
+
+# Which server a running dev server is: `vault` when its command is a binary named vault.
+running_server() {
+  local pid_file=.local/server/server.pid
+  [ -f "$pid_file" ] || return 0
+  python3 -c '
+import os, sys
+try:
+    argv = open(f"/proc/{int(sys.argv[1])}/cmdline", "rb").read().split(b"\0")
+except (OSError, ValueError):
+    sys.exit()
+print("vault" if any(os.path.basename(arg) == b"vault" for arg in argv[:2]) else "openbao")
+' "$(cat "$pid_file")"
+}
+
+case "$server" in
+  openbao) ;;
+  vault)
+    step "HashiCorp Vault server binary (built once into .local/vault/, ~15 min the first time)"
+    tools/build-vault.sh ;;
+  *) echo "demo: SERVER must be 'openbao' or 'vault', not '$server'." >&2; exit 2 ;;
+esac
+running="$(running_server)"
+if [ -n "$running" ] && [ "$running" != "$server" ]; then
+  step "Stop the ${running} dev server on :8200 (in memory) to start ${server}"
+  kill "$(cat .local/server/server.pid)"
+  for _ in $(seq 50); do curl -s -o /dev/null http://127.0.0.1:8200/v1/sys/health || break; sleep 0.2; done
+fi
 
 step "Plugin release in the local mirror (${distribution})"
 tools/fetch-plugin.sh --distribution "$distribution" --source "${PLUGIN_SOURCE:-auto}"
@@ -17,7 +47,7 @@ tools/local-services.sh start
 set -a; . .local/demo.env; set +a
 
 step "ansible-playbook site.yml (server, plugin, engine, Webex config, app identities)"
-"$bin/ansible-playbook" site.yml -e oauthapp_plugin_distribution="$distribution"
+"$bin/ansible-playbook" site.yml -e oauthapp_plugin_distribution="$distribution" -e webex_vault_server="$server"
 
 step "Authorize the demo user (auth-code-url -> emulator consent -> creds write)"
 VAULT_ADDR=http://127.0.0.1:8200 "$bin/python" tools/authorize_user.py \

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Start, stop or list the local services of the embedded default (inventory/local):
 # the plugin mirror (HTTP on 127.0.0.1:8601, serving .local/mirror in the GitHub release
-# layout) and the Webex emulator (127.0.0.1:8600). The OpenBao dev server is started by the
+# layout) and the Webex emulator (127.0.0.1:8600). The dev server (OpenBao or Vault) is started by the
 # vault_server role and only stopped here.
 #
 #   tools/local-services.sh start|stop|status
@@ -81,10 +81,10 @@ case "${1:-}" in
     stop_one "the web app" "$run_dir/web.pid"
     stop_one "the Webex emulator" "$run_dir/emulator.pid"
     stop_one "the plugin mirror" "$run_dir/mirror.pid"
-    stop_one "the OpenBao dev server" "$local_dir/server/server.pid" ;;
+    stop_one "the dev server" "$local_dir/server/server.pid" ;;
   status)
     for item in "plugin mirror:$run_dir/mirror.pid" "Webex emulator:$run_dir/emulator.pid" \
-                "OpenBao dev server:$local_dir/server/server.pid" "web app:$run_dir/web.pid"; do
+                "dev server:$local_dir/server/server.pid" "web app:$run_dir/web.pid"; do
       if running "${item#*:}"; then echo "running: ${item%%:*}"; else echo "stopped: ${item%%:*}"; fi
     done ;;
   *) sed -n '2,9p' "$0"; exit 2 ;;

@@ -29,15 +29,19 @@ sys.path[:0] = [str(REPO / "tools"), str(REPO / "samples")]
 import webex_vault  # noqa: E402
 from authorize_user import authorize  # noqa: E402
 
-SERVICE = "openbao"
-USER = "openbao"
-BINARY = "/usr/local/bin/bao"
-CONFIG_DIR = "/etc/openbao"
+# The server the scenario runs (molecule.yml): `openbao` or `vault`; service, user and
+# folders are named after it (molecule/shared/group_vars).
+SERVER_KIND = os.environ.get("WEBEX_VAULT_MOLECULE_SERVER") or "openbao"
+SERVICE = SERVER_KIND
+USER = SERVER_KIND
+BINARY = "/usr/local/bin/" + {"openbao": "bao", "vault": "vault"}[SERVER_KIND]
+CONFIG_DIR = f"/etc/{SERVER_KIND}"
 CONFIG_FILE = f"{CONFIG_DIR}/server.hcl"
 UNIT_FILE = f"/etc/systemd/system/{SERVICE}.service"
-DATA_DIR = "/var/lib/openbao"
+DATA_DIR = f"/var/lib/{SERVER_KIND}"
 PLUGIN_DIR = f"{DATA_DIR}/plugins"
-AUDIT_FILE = "/var/log/openbao/audit.log"
+AUDIT_DIR = f"/var/log/{SERVER_KIND}"
+AUDIT_FILE = f"{AUDIT_DIR}/audit.log"
 KEY_SHARES, KEY_THRESHOLD = 3, 2
 MOUNT = "oauthapp"
 SERVER = "webex-myapp"

@@ -21,12 +21,12 @@ import requests
 
 from .security_helpers import (
     MOUNT,
+    SERVERS,
     Background,
-    audit_config,
+    enable_audit_device,
     free_port,
     new_stack,
     persistent_config,
-    restart_dev_server_with,
     run_playbook,
     start_emulator,
     start_persistent_server,
@@ -37,10 +37,16 @@ from .security_helpers import (
 FAULT_TUNING = {"tune_provider_timeout_seconds": 2, "tune_refresh_check_interval_seconds": 0}
 
 
+@pytest.fixture(scope="session", params=SERVERS)
+def security_server(request) -> str:
+    """The server every security stack runs: each security test runs once per server."""
+    return request.param
+
+
 @pytest.fixture(scope="session")
-def security_emulators(output_dir):
+def security_emulators(security_server, output_dir):
     emulators = {
-        "security": start_emulator(output_dir / "security-emulator.log"),
+        "security": start_emulator(output_dir / f"security-emulator-{security_server}.log"),
         "fault": start_emulator(),
         "rotation": start_emulator(),
         "persistent": start_emulator(),
@@ -56,7 +62,7 @@ def _provision_security(stack, output_dir: Path):
     audit_dir = stack.work_dir / "audit"
     audit_dir.mkdir(mode=0o700)
     stack.audit_log = audit_dir / "audit.log"
-    restart_dev_server_with(stack, audit_config(audit_dir / "audit.hcl", stack.audit_log))
+    enable_audit_device(stack, stack.audit_log)
     # The first converge of everything else, at -vvv, is the hygiene test's main exhibit.
     first = run_playbook(stack, "site.yml", None, None, "-vvv", json_output=False)
     (output_dir / "security-site-vvv.log").write_text(first.stdout + first.stderr)
@@ -94,7 +100,9 @@ def _provision_persistent(stack):
 
 
 @pytest.fixture(scope="session")
-def security_stacks(tmp_path_factory, plugin_mirror, security_emulators, output_dir):
+def security_stacks(
+    tmp_path_factory, plugin_mirror, security_server, security_emulators, output_dir
+):
     tuning = {
         "security": {},  # the plugin's defaults
         "fault": FAULT_TUNING,
@@ -104,7 +112,11 @@ def security_stacks(tmp_path_factory, plugin_mirror, security_emulators, output_
     }
     stacks = {
         name: new_stack(
-            tmp_path_factory, plugin_mirror, security_emulators[name], oauthapp_webex_tuning=value
+            tmp_path_factory,
+            plugin_mirror,
+            security_emulators[name],
+            server=security_server,
+            oauthapp_webex_tuning=value,
         )
         for name, value in tuning.items()
     }

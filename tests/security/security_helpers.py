@@ -27,6 +27,7 @@ from harness import (  # noqa: F401 - re-exported to the security tests
     BIN,
     REDIRECT_URL,
     REPO,
+    SERVERS,
     Emulator,
     Stack,
     free_port,
@@ -35,7 +36,6 @@ from harness import (  # noqa: F401 - re-exported to the security tests
 )
 from harness import stack_for_test as new_stack  # noqa: F401
 
-BAO = BIN / "bao"
 OUTPUT_DIR = REPO / "tests" / "output"
 MOUNT = "oauthapp"
 SERVER = "webex-myapp"
@@ -132,8 +132,9 @@ def restart_dev_server_with(stack: Stack, *extra_configs: Path) -> None:
     """Restart the stack's dev server the way roles/vault_server starts it, plus extra HCL files.
 
     OpenBao 2.x refuses audit devices enabled through the API ("use declarative, config-based
-    audit device management"), so the hygiene tests declare theirs in an extra config file.
-    The root token goes through the environment, never the command line.
+    audit device management"), so the hygiene tests declare theirs in an extra config file
+    there (Vault gets it through the API: enable_audit_device). The root token goes through
+    the environment, never the command line.
     """
     stop_server(stack)
     data_dir = stack.data_dir
@@ -143,7 +144,7 @@ def restart_dev_server_with(stack: Stack, *extra_configs: Path) -> None:
         "VAULT_DEV_ROOT_TOKEN_ID": stack.root_token,
     }
     command = [
-        str(BAO),
+        str(stack.binary),
         "server",
         "-dev",
         f"-dev-listen-address=127.0.0.1:{stack.port}",
@@ -168,11 +169,25 @@ def restart_dev_server_with(stack: Stack, *extra_configs: Path) -> None:
     wait_healthy(stack.url)
 
 
+AUDIT_PATH = "security-tests"
+
+
 def audit_config(path: Path, log_file: Path) -> Path:
     path.write_text(
-        f'audit "file" "security-tests" {{\n  options {{\n    file_path = "{log_file}"\n  }}\n}}\n'
+        f'audit "file" "{AUDIT_PATH}" {{\n  options {{\n    file_path = "{log_file}"\n  }}\n}}\n'
     )
     return path
+
+
+def enable_audit_device(stack: Stack, log_file: Path) -> None:
+    """A file audit device at AUDIT_PATH: declared in a config file for OpenBao (which refuses
+    the API for it), enabled through sys/audit on Vault (which has no declarative devices)."""
+    if stack.server == "openbao":
+        restart_dev_server_with(stack, audit_config(log_file.with_suffix(".hcl"), log_file))
+        return
+    stack.client().sys.enable_audit_device(
+        "file", path=AUDIT_PATH, options={"file_path": str(log_file)}
+    )
 
 
 # --- A server with storage on disk (restart tests) ---
@@ -188,6 +203,8 @@ def persistent_config(stack) -> Path:
         f'  cluster_address = "127.0.0.1:{cluster_port}"\n  tls_disable = true\n}}\n'
         f'api_addr = "{stack.url}"\ncluster_addr = "http://127.0.0.1:{cluster_port}"\n'
         f'plugin_directory = "{data_dir / "plugins"}"\n'
+        # Vault locks memory unless told not to; OpenBao 2 has no mlock and warns about it.
+        + ("disable_mlock = true\n" if stack.server == "vault" else "")
     )
     return config
 
@@ -197,7 +214,7 @@ def start_persistent_server(stack) -> None:
     data_dir = stack.data_dir
     with (data_dir / "server.log").open("ab") as log:
         process = subprocess.Popen(
-            [str(BAO), "server", f"-config={data_dir / 'persistent.hcl'}"],
+            [str(stack.binary), "server", f"-config={data_dir / 'persistent.hcl'}"],
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,

@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 import pytest
 
 from .security_helpers import (
-    BIN,
     OUTPUT_DIR,
     authorize_credential,
     diff_snapshots,
@@ -542,7 +541,9 @@ def test_bad_input_fails_early_with_one_clear_sentence(bad_input_results, case):
 @pytest.fixture(scope="module")
 def fresh_stack(tmp_path_factory, plugin_mirror, security_stack):
     """A server on which only playbooks/server.yml ran: nothing installed or configured yet."""
-    stack = new_stack(tmp_path_factory, plugin_mirror, security_stack.emulator)
+    stack = new_stack(
+        tmp_path_factory, plugin_mirror, security_stack.emulator, server=security_stack.server
+    )
     result = run_playbook(stack, "playbooks/server.yml", json_output=False)
     assert result.returncode == 0, result.stdout[-5000:]
     yield stack
@@ -557,12 +558,16 @@ def test_bad_webex_input_installs_no_plugin_on_a_fresh_server(fresh_stack):
 
 
 def test_sealed_server_stops_every_stage_and_the_sample(fresh_stack):
-    """`bao operator seal`: the playbooks stop at the health gate, the sample exits 8."""
+    """`operator seal`: the playbooks stop at the health gate, the sample exits 8."""
     before = server_snapshot(fresh_stack)
-    bao_env = {**os.environ, "BAO_ADDR": fresh_stack.url, "BAO_TOKEN": fresh_stack.root_token}
+    cli_env = {
+        **os.environ,
+        **{f"{prefix}_ADDR": fresh_stack.url for prefix in ("BAO", "VAULT")},
+        **{f"{prefix}_TOKEN": fresh_stack.root_token for prefix in ("BAO", "VAULT")},
+    }
     sealed = subprocess.run(
-        [str(BIN / "bao"), "operator", "seal"],
-        env=bao_env,
+        [str(fresh_stack.binary), "operator", "seal"],
+        env=cli_env,
         capture_output=True,
         text=True,
         timeout=60,
@@ -591,8 +596,8 @@ def test_sealed_server_stops_every_stage_and_the_sample(fresh_stack):
         log = (fresh_stack.data_dir / "server.log").read_text()
         key = re.search(r"^Unseal Key: (\S+)$", log, re.MULTILINE).group(1)
         unsealed = subprocess.run(
-            [str(BIN / "bao"), "operator", "unseal", key],
-            env=bao_env,
+            [str(fresh_stack.binary), "operator", "unseal", key],
+            env=cli_env,
             capture_output=True,
             text=True,
             timeout=60,

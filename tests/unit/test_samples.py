@@ -117,6 +117,10 @@ VAULT_INVALID_TOKEN = (
     403,
     {"errors": ["2 errors occurred:\n\t* permission denied\n\t* invalid token\n\n"]},
 )
+# HashiCorp Vault 1.19 when the plugin file no longer matches its catalog sha256: every request
+# to the mount tries to start it again (OpenBao answers 404 "route entry found, but backend is
+# nil" after the first failed start).
+VAULT_PLUGIN_CHECKSUM = (500, {"errors": ["1 error occurred:\n\t* checksums did not match\n\n"]})
 
 WEBEX_401_MESSAGE = (
     "The request requires a valid access token set in the Authorization request header."
@@ -735,6 +739,7 @@ def test_read_credential(stub_vault: Stub) -> None:
         (TOKEN_EXPIRED, CredentialRefreshFailed, "re-authorize"),
         (SERVER_DELETED, OAuthAppNotConfigured, "OAUTHAPP_SERVER"),
         (VAULT_INVALID_TOKEN, VaultTokenInvalid, "VAULT_TOKEN"),
+        (VAULT_PLUGIN_CHECKSUM, OAuthAppNotConfigured, "does not match the sha256"),
         ((500, {"errors": ["internal error"]}), VaultRequestFailed, "500"),
     ],
 )

@@ -1,5 +1,6 @@
-"""The default scenario: OpenBao as a hardened systemd service (vault_server, service mode),
-then site.yml (plugin from the mirror, engine, Webex configuration, app identities)."""
+"""The default scenario: OpenBao (scenario `default`) or HashiCorp Vault (scenario `vault`,
+the same playbooks and these same tests) as a hardened systemd service (vault_server, service
+mode), then site.yml (plugin from the mirror, engine, Webex configuration, app identities)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import time
 import requests
 import webex_vault
 from scenario import (
+    AUDIT_DIR,
     AUDIT_FILE,
     BINARY,
     CATALOG,
@@ -22,6 +24,7 @@ from scenario import (
     PLUGIN_BINARY,
     PLUGIN_DIR,
     SERVER,
+    SERVER_KIND,
     SERVICE,
     UNIT_FILE,
     USER,
@@ -104,7 +107,7 @@ def test_unit_sandbox_is_in_force(host):
     mounts = mounts_of(host, main_pid(host))
     assert "ro" in mounts["/"], "ProtectSystem=strict: the system is read-only"
     assert "rw" in mounts[DATA_DIR], "the server writes its Raft data"
-    assert "rw" in mounts["/var/log/openbao"], "the server writes its audit log"
+    assert "rw" in mounts[AUDIT_DIR], "the server writes its audit log"
     assert "ro" in mounts[PLUGIN_DIR], "the server cannot plant a plugin"
     assert "/tmp" in mounts, "PrivateTmp: a /tmp of its own"  # noqa: S108
     limits = host.file(f"/proc/{main_pid(host)}/limits").content_string
@@ -122,7 +125,7 @@ def test_files_have_their_owners_and_modes(host):
         UNIT_FILE: ("root", "root", 0o644),
         DATA_DIR: (USER, USER, 0o750),
         PLUGIN_DIR: (USER, USER, 0o750),
-        "/var/log/openbao": (USER, USER, 0o750),
+        AUDIT_DIR: (USER, USER, 0o750),
         AUDIT_FILE: (USER, USER, 0o600),
     }
     found = {}
@@ -150,8 +153,23 @@ def test_configuration_has_raft_plugins_and_addresses(host, scenario):
         f'file_path = "{AUDIT_FILE}"',
     ]:
         assert line in config
-    # OpenBao 2 removed mlock and would warn about the setting.
-    assert "disable_mlock" not in config.replace("# No disable_mlock", "")
+    if SERVER_KIND == "vault":
+        assert "disable_mlock = false" in config
+    else:
+        # OpenBao 2 removed mlock and would warn about the setting.
+        assert "disable_mlock" not in config.replace("# No disable_mlock", "")
+
+
+def test_vault_locks_its_memory_and_openbao_does_not(host):
+    """Vault with disable_mlock = false locks all of its memory (CAP_IPC_LOCK from the unit,
+    LimitMEMLOCK=infinity); OpenBao 2 never locks memory, whatever the configuration says."""
+    status = host.file(f"/proc/{main_pid(host)}/status").content_string
+    (locked,) = (line for line in status.splitlines() if line.startswith("VmLck:"))
+    locked_kb = int(locked.split()[1])
+    if SERVER_KIND == "vault":
+        assert locked_kb > 10_000, status
+    else:
+        assert locked_kb == 0, status
 
 
 def test_init_file_is_private_and_encrypted(scenario):
