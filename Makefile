@@ -6,11 +6,11 @@ BIN := $(VENV)/bin
 DISTRIBUTION ?= puppetlabs
 PLUGIN_SOURCE ?= auto
 
-.PHONY: help venv plugin demo web down status lint unit integration browser molecule test bench clean
+.PHONY: help venv plugin demo web down status lint sanity unit integration browser molecule test bench clean
 
 help:
 	@echo "make demo   - local server + Webex emulator + site.yml + the CLI sample"
-	@echo "make test   - lint, pytest (unit, integration, browser, security), molecule (what CI runs)"
+	@echo "make test   - lint, sanity, pytest (unit, integration, browser, security), molecule (what CI runs)"
 	@echo "make web    - the web sample on http://localhost:5000/ (after make demo)"
 	@echo "make bench  - benchmarks; rewrites docs/performance.md"
 	@echo "make down   - stop the local server, emulator, mirror and web app"
@@ -44,6 +44,10 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# ansible-test sanity for the collection's plugins (Python 3.11, no container).
+sanity: venv
+	tools/ansible-test.sh
+
 unit: venv
 	$(BIN)/pytest tests/unit
 
@@ -61,6 +65,7 @@ molecule: venv
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/molecule test --all
 
 test: lint
+	$(MAKE) sanity
 	$(BIN)/pytest
 	$(MAKE) molecule
 
