@@ -17,10 +17,11 @@ bin="$repo/.venv/bin"
 python="$bin/python"
 [ -x "$bin/ansible-test" ] || { echo "ansible-test: run 'make venv' first." >&2; exit 3; }
 
-# Skipped, each for a reason of this machine (none of them looks at plugins/ here otherwise):
+# Sanity tests skipped, each for its reason. None of ansible-test 2.19's sanity tests needs a
+# container or the network when run --local (beyond PyPI, once, for their virtualenvs).
 skips=(
-  shellcheck  # not installed here, and plugins/ holds no shell script
-  pslint      # needs PowerShell; plugins/ holds no PowerShell
+  shellcheck  # the shellcheck binary is not installed here (and plugins/ holds no shell script)
+  pslint      # needs PowerShell, not installed here (and plugins/ holds no PowerShell)
 )
 
 # ansible-test looks for its pip bootstrap script at ~/.ansible/test/cache/get_pip_<version>.py.
@@ -37,11 +38,18 @@ trap 'rm -rf "$scratch"' EXIT
 collections="$scratch/collections/ansible_collections"
 
 "$bin/ansible-galaxy" collection build --output-path "$scratch" "$repo" > /dev/null
+# --no-deps: community.hashi_vault is linked from the venv below, not fetched from Galaxy.
 "$bin/ansible-galaxy" collection install --no-deps --offline -p "$scratch/collections" \
-  "$scratch"/webex_vault-oauthapp-*.tar.gz > /dev/null 2>&1
-site_packages="$("$python" -c 'import ansible_collections.community.hashi_vault as c, os; print(os.path.dirname(c.__path__[0]))')"
+  "$scratch"/webex_vault-oauthapp-*.tar.gz > "$scratch/install.log" 2>&1 \
+  || { cat "$scratch/install.log" >&2; exit 1; }
+hashi_vault="$("$python" -c 'import ansible_collections.community.hashi_vault as c; print(c.__path__[0])')"
 mkdir -p "$collections/community"
-ln -s "$site_packages/hashi_vault" "$collections/community/hashi_vault"
+ln -s "$hashi_vault" "$collections/community/hashi_vault"
+
+# What users see with the collection installed: each module's documentation.
+for module in plugin_catalog secrets_mount oauthapp_server; do
+  ANSIBLE_COLLECTIONS_PATH="$scratch/collections" "$bin/ansible-doc" "webex_vault.oauthapp.$module" > /dev/null
+done
 
 cd "$collections/webex_vault/oauthapp"
 started=$SECONDS
