@@ -48,7 +48,7 @@ class ActionModule(VaultAction):
             secrets["client_secrets"] = args["client_secrets"]
 
         current = api.read(path)
-        record = ((api.read(record_path) or {}).get("data")) or {}
+        record = (api.read(record_path) or {}).get("data") or {}
         salt = record.get("salt") or new_salt()
         wanted = fingerprint(salt, {**public, **secrets})
         before = shown(current)
@@ -78,7 +78,7 @@ def shown(server: dict | None) -> dict:
     """The fields the plugin returns; map values as the strings it keeps, null maps as empty."""
     if server is None:
         return {}
-    shown = {key: server.get(key) for key in ("client_id", "provider")}
+    fields = {key: server.get(key) for key in ("client_id", "provider")}
     for key in ("provider_options", "auth_url_params"):
-        shown[key] = {name: str(value) for name, value in (server.get(key) or {}).items()}
-    return shown
+        fields[key] = {name: str(value) for name, value in (server.get(key) or {}).items()}
+    return fields
