@@ -1,0 +1,126 @@
+# Copyright: (c) 2026, webex-vault maintainers
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# SPDX-License-Identifier: Apache-2.0
+"""webex_vault.oauthapp.secrets_mount: a secrets engine enabled at a path and tuned."""
+
+from __future__ import annotations
+
+from ansible_collections.webex_vault.oauthapp.plugins.plugin_utils.durations import seconds
+from ansible_collections.webex_vault.oauthapp.plugins.plugin_utils.vault_action import (
+    ReconcileError,
+    VaultAction,
+    diff,
+)
+
+TTLS = ("default_lease_ttl", "max_lease_ttl")
+LISTS = (
+    "audit_non_hmac_request_keys",
+    "audit_non_hmac_response_keys",
+    "passthrough_request_headers",
+    "allowed_response_headers",
+)
+# Settings kept in the mount's `config`, as the mount table reports them (unset: absent).
+CONFIG = {**dict.fromkeys(TTLS, 0), "listing_visibility": "", **dict.fromkeys(LISTS, ())}
+
+
+class ActionModule(VaultAction):
+    OPTIONS = {
+        "path": {"type": "str", "required": True},
+        "type": {"type": "str", "required": True},
+        "description": {"type": "str"},
+        "plugin_version": {"type": "str"},
+        **{name: {"type": "raw"} for name in TTLS},
+        "listing_visibility": {"type": "str", "choices": ["unauth", "hidden", ""]},
+        **{name: {"type": "list", "elements": "str", "no_log": False} for name in LISTS},
+        "options": {"type": "dict"},
+    }
+
+    def reconcile(self, api, args):
+        path = args["path"].strip("/")
+        header = f"sys/mounts/{path}"
+        wanted = desired(args)
+        current = (api.read("sys/mounts") or {}).get(f"{path}/")
+        if current is None:
+            after = {**shown({"type": wanted["type"]}), **wanted}
+            if not self.check_mode:
+                api.write(header, enable_body(after))
+            return {
+                "changed": True,
+                "plugin_version_changed": False,
+                "mount": after,
+                "diff": diff(header, {}, after),
+            }
+
+        before = shown(current)
+        if before["type"] != wanted["type"]:
+            raise ReconcileError(
+                f"Mount path '{path}' already holds a '{before['type']}' secrets engine, not "
+                f"'{wanted['type']}': choose another path or disable that engine first."
+            )
+        after = {**before, **wanted, "options": {**before["options"], **wanted.get("options", {})}}
+        old_version, new_version = before["options"].get("version"), after["options"].get("version")
+        if old_version and old_version != new_version:
+            raise ReconcileError(
+                f"Mount path '{path}' runs engine version {old_version}, not {new_version}: "
+                "moving an engine to another version is a migration this module does not do."
+            )
+        tune = {key: value for key, value in after.items() if value != before[key]}
+        if tune and not self.check_mode:
+            api.write(f"{header}/tune", tune)
+        return {
+            "changed": bool(tune),
+            "plugin_version_changed": "plugin_version" in tune,
+            "running_plugin_version": current.get("running_plugin_version", ""),
+            "mount": after,
+            "diff": diff(header, before, after),
+        }
+
+
+def desired(args: dict) -> dict:
+    """The settings the task gives, spelt as the mount table reports them."""
+    wanted = {
+        key: args[key] for key in ("type", "description", "plugin_version") if args[key] is not None
+    }
+    wanted.update(
+        {key: args[key] for key in ("listing_visibility", *LISTS) if args[key] is not None}
+    )
+    for key in TTLS:
+        if args[key] is not None:
+            wanted[key] = seconds(args[key])
+            if wanted[key] is None:
+                raise ReconcileError(
+                    f"{key} '{args[key]}' is not a duration: "
+                    "give seconds or a value like 1h, 30m or 7d."
+                )
+    options = {key: str(value) for key, value in (args["options"] or {}).items()}
+    if wanted["type"] == "kv-v2":  # Vault's alias, stored as kv with options.version 2
+        wanted["type"], options["version"] = "kv", "2"
+    if options:
+        wanted["options"] = options
+    return wanted
+
+
+def shown(mount: dict) -> dict:
+    """Every setting this module manages, from a mount table entry (unset: Vault's default)."""
+    config = mount.get("config") or {}
+    settings = {key: config.get(key, unset) for key, unset in CONFIG.items()}
+    settings.update({key: list(settings[key]) for key in LISTS})
+    return {
+        "type": mount["type"],
+        "description": mount.get("description", ""),
+        "plugin_version": mount.get("plugin_version", ""),
+        **settings,
+        "options": {key: str(value) for key, value in (mount.get("options") or {}).items()},
+    }
+
+
+def enable_body(mount: dict) -> dict:
+    config = {
+        key: mount[key] for key in (*CONFIG, "plugin_version") if mount[key] not in ("", 0, [])
+    }
+    return {
+        "type": mount["type"],
+        "description": mount["description"],
+        "config": config,
+        "options": mount["options"],
+    }

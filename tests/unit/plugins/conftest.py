@@ -1,0 +1,72 @@
+"""The collection's action plugins, imported as webex_vault.oauthapp from this checkout, and a
+fake Vault to run them against."""
+
+from __future__ import annotations
+
+import importlib
+import secrets
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from fake_vault import FakeVault, serve
+
+REPO = Path(__file__).resolve().parents[3]
+
+CONNECTION_ENV = (
+    "VAULT_ADDR",
+    "VAULT_TOKEN",
+    "VAULT_CACERT",
+    "VAULT_NAMESPACE",
+    "VAULT_SKIP_VERIFY",
+)
+
+
+@pytest.fixture(scope="session")
+def collection_root(tmp_path_factory):
+    """<tmp>/ansible_collections/webex_vault/oauthapp -> this checkout, on sys.path.
+
+    ansible_collections is a namespace package, so this portion joins the one in the venv's
+    site-packages that holds community.hashi_vault."""
+    root = tmp_path_factory.mktemp("collections")
+    (root / "ansible_collections" / "webex_vault").mkdir(parents=True)
+    (root / "ansible_collections" / "webex_vault" / "oauthapp").symlink_to(REPO)
+    sys.path.insert(0, str(root))
+    yield root
+    sys.path.remove(str(root))
+
+
+@pytest.fixture
+def vault(monkeypatch):
+    """A fake Vault of its own for each test; the caller's VAULT_* settings do not leak in."""
+    for name in CONNECTION_ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", "/nonexistent")  # no ~/.vault-token either
+    fake = FakeVault(token="s." + secrets.token_hex(12))
+    server = serve(fake)
+    yield fake
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def run(collection_root, vault):
+    """run(action, check_mode=False, diff=True, **args) -> the action's result."""
+
+    def run_action(action_name, /, check_mode=False, diff=True, **args):
+        module = importlib.import_module(
+            f"ansible_collections.webex_vault.oauthapp.plugins.action.{action_name}"
+        )
+        task = SimpleNamespace(
+            args={"url": vault.url, "token": vault.token, **args},
+            check_mode=check_mode,
+            diff=diff,
+            async_val=0,
+            action=f"webex_vault.oauthapp.{action_name}",
+        )
+        connection = SimpleNamespace(_shell=SimpleNamespace(tmpdir=None))
+        action = module.ActionModule(task, connection, None, None, None, None)
+        return action.run(task_vars={})
+
+    return run_action

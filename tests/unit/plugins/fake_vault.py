@@ -1,0 +1,180 @@
+"""A Vault that keeps just enough in memory for the collection's actions: the plugin catalog,
+the mount table and its tuning, oauthapp servers, KV version 2 and AppRole login.
+
+It answers HTTP on 127.0.0.1, so the actions run their real hvac client and
+community.hashi_vault's connection and auth code, as they do against a server. Every request
+is recorded, so a test can tell that a no-op wrote nothing and what a write carried.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+CATALOG = re.compile(r"^sys/plugins/catalog/(auth|database|secret)/([^/]+)$")
+
+
+@dataclass
+class FakeVault:
+    token: str
+    role_id: str = "role-for-tests"
+    secret_id: str = "approle-secret-id-for-tests"
+    catalog: dict = field(default_factory=dict)  # (type, name, version) -> entry, env included
+    mounts: dict = field(default_factory=dict)  # "path/" -> mount table entry
+    servers: dict = field(default_factory=dict)  # "mount/servers/name" -> entry, secrets included
+    kv: dict = field(default_factory=dict)  # "mount/data/path" -> data
+    requests: list = field(default_factory=list)  # (method, path, body)
+    fail_writes_with: str | None = None  # an error text every write of a server returns
+    url: str = ""
+
+    def writes(self) -> list:
+        return [request for request in self.requests if request[0] in ("POST", "PUT", "DELETE")]
+
+    def enable(self, path: str, type_: str, **entry) -> None:
+        self.mounts[f"{path}/"] = {
+            "type": type_,
+            "description": "",
+            "config": {},
+            "options": {},
+            **entry,
+        }
+
+    # --- requests ------------------------------------------------------------------------
+
+    def handle(self, method, path, query, body, token):
+        self.requests.append((method, path, body))
+        if re.fullmatch(r"auth/[^/]+/login", path):
+            return self._login(body)
+        if token != self.token:
+            return 403, {"errors": ["permission denied"]}
+        if path == "sys/mounts" and method == "GET":
+            return 200, {"data": self.mounts}
+        if path.startswith("sys/mounts/") and method == "POST":
+            return self._mount(path.removeprefix("sys/mounts/"), body)
+        if match := CATALOG.match(path):
+            return self._catalog(method, match.groups(), query.get("version", [""])[0], body)
+        return self._engine(method, path, body)
+
+    def _login(self, body):
+        if (body.get("role_id"), body.get("secret_id")) != (self.role_id, self.secret_id):
+            return 400, {"errors": ["invalid role or secret ID"]}
+        return 200, {"auth": {"client_token": self.token, "policies": ["default"]}}
+
+    def _mount(self, path, body):
+        if path.endswith("/tune"):
+            entry = self.mounts[path.removesuffix("/tune") + "/"]
+            for key, value in body.items():
+                if key in ("description", "plugin_version"):
+                    entry[key] = value
+                elif key == "options":
+                    entry["options"] = {**entry["options"], **value}
+                else:
+                    entry["config"][key] = value
+            return 204, None
+        if f"{path}/" in self.mounts:
+            return 400, {"errors": [f"path is already in use at {path}/"]}
+        type_, options = body["type"], dict(body.get("options") or {})
+        if type_ == "kv-v2":
+            type_, options["version"] = "kv", "2"
+        config = dict(body.get("config") or {})
+        plugin_version = config.pop("plugin_version", "")
+        self.enable(
+            path, type_, description=body.get("description", ""), config=config, options=options
+        )
+        self.mounts[f"{path}/"]["plugin_version"] = plugin_version
+        return 204, None
+
+    def _catalog(self, method, key, version, body):
+        plugin_type, name = key
+        if method == "GET":
+            entry = self.catalog.get((plugin_type, name, version))
+            if entry is None:
+                return 404, {"errors": []}
+            shown = {k: v for k, v in entry.items() if k != "env"}
+            return 200, {"data": {**shown, "name": name, "builtin": False}}
+        if method == "DELETE":
+            self.catalog.pop((plugin_type, name, version), None)
+            return 204, None
+        entry = {"args": [], **body}
+        self.catalog[(plugin_type, name, body.get("version", ""))] = entry
+        return 204, None
+
+    def _engine(self, method, path, body):
+        mount = next((m for m in self.mounts if path.startswith(m)), None)
+        if mount is None:
+            return 404, {"errors": [f"no handler for route '{path}'"]}
+        engine = self.mounts[mount]["type"]
+        if engine == "oauthapp" and "/servers/" in path:
+            return self._server(method, path, body)
+        if engine == "kv" and path.startswith(f"{mount}data/"):
+            if method == "GET":
+                data = self.kv.get(path)
+                return (404, {"errors": []}) if data is None else (200, {"data": {"data": data}})
+            self.kv[path] = body["data"]
+            return 200, {"data": {"version": 1}}
+        return 405, {"errors": ["unsupported operation"]}
+
+    def _server(self, method, path, body):
+        if method == "GET":
+            entry = self.servers.get(path)
+            if entry is None:
+                return 404, {"errors": []}
+            public = ("client_id", "provider", "provider_options", "auth_url_params")
+            return 200, {"data": {**{k: entry.get(k) for k in public}, "provider_version": "1"}}
+        if self.fail_writes_with:
+            return 400, {"errors": [self.fail_writes_with]}
+        if not body.get("client_id") or not body.get("provider"):
+            return 400, {"errors": ["missing client ID or provider"]}
+        maps = {
+            k: {n: str(v) for n, v in (body.get(k) or {}).items()}
+            for k in ("provider_options", "auth_url_params")
+        }
+        self.servers[path] = {**body, **maps}
+        return 204, None
+
+
+class _Handler(BaseHTTPRequestHandler):
+    vault: FakeVault
+
+    def _serve(self):
+        url = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = json.loads(self.rfile.read(length) or b"{}") if length else {}
+        status, payload = self.vault.handle(
+            self.command,
+            url.path.removeprefix("/v1/"),
+            parse_qs(url.query, keep_blank_values=True),
+            body,
+            self.headers.get("X-Vault-Token"),
+        )
+        data = b"" if payload is None else json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    do_GET = do_POST = do_PUT = do_DELETE = _serve
+
+    def log_message(self, format, *args):  # noqa: A002 - the base class's signature
+        pass
+
+
+def serve(vault: FakeVault):
+    """Serve vault on a free 127.0.0.1 port in a thread; returns the server (call shutdown())."""
+    handler = type("Handler", (_Handler,), {"vault": vault})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    vault.url = f"http://127.0.0.1:{server.server_address[1]}"
+    threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True, name="fake-vault"
+    ).start()
+    return server
+
+
+def printed(result: dict) -> str:
+    """Everything a callback could print of a result."""
+    return json.dumps(result, default=str)

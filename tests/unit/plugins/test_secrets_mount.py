@@ -1,0 +1,119 @@
+"""webex_vault.oauthapp.secrets_mount against the fake Vault."""
+
+from __future__ import annotations
+
+import pytest
+
+ENGINE = {
+    "path": "oauthapp",
+    "type": "oauthapp",
+    "description": "Webex tokens",
+    "plugin_version": "v3.1.1",
+}
+
+
+def tunes(vault) -> list:
+    return [body for method, path, body in vault.writes() if path.endswith("/tune")]
+
+
+def test_enables_a_missing_engine_with_its_settings(run, vault):
+    result = run("secrets_mount", default_lease_ttl="1h", **ENGINE)
+
+    assert result["changed"] is True
+    assert result["plugin_version_changed"] is False
+    mount = vault.mounts["oauthapp/"]
+    assert (mount["type"], mount["plugin_version"], mount["config"]) == (
+        "oauthapp",
+        "v3.1.1",
+        {"default_lease_ttl": 3600},
+    )
+    assert result["diff"]["before"] == {}
+    assert result["diff"]["after"]["default_lease_ttl"] == 3600
+
+
+def test_kv_v2_is_enabled_as_kv_version_2_and_then_left_alone(run, vault):
+    first = run("secrets_mount", path="state", type="kv-v2")
+    second = run("secrets_mount", path="state", type="kv-v2")
+
+    assert vault.mounts["state/"]["type"] == "kv"
+    assert vault.mounts["state/"]["options"] == {"version": "2"}
+    assert (first["changed"], second["changed"]) == (True, False)
+
+
+def test_the_same_settings_again_write_nothing(run, vault):
+    run("secrets_mount", max_lease_ttl="2h", passthrough_request_headers=["X-A"], **ENGINE)
+    writes = len(vault.writes())
+
+    result = run("secrets_mount", max_lease_ttl=7200, passthrough_request_headers=["X-A"], **ENGINE)
+
+    assert result["changed"] is False
+    assert len(vault.writes()) == writes
+
+
+def test_only_the_settings_that_differ_are_tuned(run, vault):
+    run("secrets_mount", **ENGINE)
+
+    result = run("secrets_mount", **{**ENGINE, "description": "new"}, max_lease_ttl="1d")
+
+    assert result["changed"] is True
+    assert tunes(vault) == [{"description": "new", "max_lease_ttl": 86400}]
+    assert result["diff"]["before"]["description"] == "Webex tokens"
+    assert result["diff"]["after"]["description"] == "new"
+    assert result["plugin_version_changed"] is False
+
+
+def test_a_new_plugin_version_is_tuned_and_reported(run, vault):
+    run("secrets_mount", **ENGINE)
+    vault.mounts["oauthapp/"]["running_plugin_version"] = "v3.1.1"
+
+    result = run("secrets_mount", **{**ENGINE, "plugin_version": "v3.2.0"})
+
+    assert result["plugin_version_changed"] is True
+    assert result["running_plugin_version"] == "v3.1.1"
+    assert tunes(vault) == [{"plugin_version": "v3.2.0"}]
+
+
+def test_an_engine_of_another_type_is_refused_without_a_write(run, vault):
+    vault.enable("oauthapp", "kv", options={"version": "2"})
+
+    result = run("secrets_mount", **ENGINE)
+
+    assert result["failed"] is True
+    assert result["changed"] is False
+    assert result["msg"] == (
+        "Mount path 'oauthapp' already holds a 'kv' secrets engine, not 'oauthapp': "
+        "choose another path or disable that engine first."
+    )
+    assert vault.writes() == []
+
+
+def test_another_engine_version_is_refused(run, vault):
+    vault.enable("state", "kv", options={"version": "1"})
+
+    result = run("secrets_mount", path="state", type="kv", options={"version": 2})
+
+    assert result["failed"] is True
+    assert "'state'" in result["msg"]
+    assert vault.writes() == []
+
+
+def test_check_mode_reports_enable_and_tune_without_writing(run, vault):
+    enable = run("secrets_mount", check_mode=True, **ENGINE)
+    vault.enable("oauthapp", "oauthapp", plugin_version="v3.1.1")
+    tune = run("secrets_mount", check_mode=True, **{**ENGINE, "plugin_version": "v3.2.0"})
+
+    assert (enable["changed"], tune["changed"], tune["plugin_version_changed"]) == (
+        True,
+        True,
+        True,
+    )
+    assert vault.writes() == []
+
+
+@pytest.mark.parametrize("ttl", ["1 hour", "-5", "1h-"])
+def test_a_bad_duration_fails_with_one_sentence_before_any_request(run, vault, ttl):
+    result = run("secrets_mount", default_lease_ttl=ttl, **ENGINE)
+
+    assert result["failed"] is True
+    assert result["msg"].startswith(f"default_lease_ttl '{ttl}' is not a duration")
+    assert vault.requests == []
