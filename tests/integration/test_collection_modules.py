@@ -1,6 +1,7 @@
-"""The collection's modules through ansible-playbook against a real OpenBao dev server and the
-real oauthapp plugin: a first run changes, a second changes nothing, --check --diff tells the
-truth without writing, and a server the oauthapp_webex role wrote is adopted as it is."""
+"""The collection's modules through ansible-playbook against real dev servers (OpenBao and
+Vault, WEBEX_VAULT_TEST_SERVERS) and the real oauthapp plugin: a first run changes, a second
+changes nothing, --check --diff tells the truth without writing, and a server the
+oauthapp_webex role wrote is adopted as it is."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from pathlib import Path
 import hvac
 import pytest
 import requests
-from harness import BIN, DISTRIBUTIONS, MIRROR_DIR, REPO, free_port, recap
+from harness import BIN, DISTRIBUTIONS, MIRROR_DIR, REPO, SERVERS, free_port, recap, server_binary
 
 pytestmark = pytest.mark.integration
 
@@ -77,18 +78,24 @@ def plugin_file(plugin_mirror, tmp_path_factory) -> Path:
     return target / asset
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory, plugin_file) -> Server:
+@pytest.fixture(scope="module", params=SERVERS)
+def server(request, tmp_path_factory, plugin_file) -> Server:
     work = tmp_path_factory.mktemp("collection-modules")
     plugin_dir = work / "plugins"
     plugin_dir.mkdir(mode=0o750)
     (work / "ansible_collections" / "webex_vault").mkdir(parents=True)
     (work / "ansible_collections" / "webex_vault" / "oauthapp").symlink_to(REPO)
     token, port = "root-" + secrets.token_hex(12), free_port()
-    argv = [str(BIN / "bao"), "server", "-dev", f"-dev-listen-address=127.0.0.1:{port}"]
+    binary = server_binary(request.param)
+    argv = [str(binary), "server", "-dev", f"-dev-listen-address=127.0.0.1:{port}"]
     # HOME: the dev server keeps its token in ~/.vault-token; this one stays in the scratch dir.
-    env = {**os.environ, "BAO_DEV_ROOT_TOKEN_ID": token, "HOME": str(work)}
-    with (work / "bao.log").open("w") as log:
+    env = {
+        **os.environ,
+        "BAO_DEV_ROOT_TOKEN_ID": token,
+        "VAULT_DEV_ROOT_TOKEN_ID": token,
+        "HOME": str(work),
+    }
+    with (work / "server.log").open("w") as log:
         process = subprocess.Popen(
             [*argv, f"-dev-plugin-dir={plugin_dir}"], env=env, stdout=log, stderr=log
         )
@@ -120,12 +127,12 @@ def server(tmp_path_factory, plugin_file) -> Server:
 def wait_until_active(url: str, process: subprocess.Popen) -> None:
     for _ in range(100):
         if process.poll() is not None:
-            raise RuntimeError(f"the OpenBao dev server exited with {process.returncode}")
+            raise RuntimeError(f"the dev server exited with {process.returncode}")
         with contextlib.suppress(requests.ConnectionError):
             if requests.get(f"{url}/v1/sys/health", timeout=2).status_code == 200:
                 return
         time.sleep(0.1)
-    raise RuntimeError("the OpenBao dev server did not become active in 10 s")
+    raise RuntimeError("the dev server did not become active in 10 s")
 
 
 @pytest.fixture(scope="module")
