@@ -19,7 +19,14 @@ help:
 	@echo "make bench  - benchmarks; rewrites docs/performance.md"
 	@echo "make down   - stop the local server, emulator, mirror and web app"
 
-venv: $(VENV)/.installed
+# This checkout is the collection webex_vault.oauthapp: ansible.cfg finds it through this link.
+COLLECTION_LINK := .local/collections/ansible_collections/webex_vault/oauthapp
+
+venv: $(VENV)/.installed $(COLLECTION_LINK)
+
+$(COLLECTION_LINK):
+	mkdir -p $(dir $@)
+	ln -sfn $(CURDIR) $@
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -42,15 +49,8 @@ down:
 status:
 	tools/local-services.sh status
 
-# Playbooks under tests/ call this collection's modules: ansible-lint's syntax check finds the
-# checkout as webex_vault.oauthapp through a link in .local (offline mode installs nothing).
-LINT_COLLECTIONS := $(CURDIR)/.local/collections
-
 lint: venv
-	mkdir -p $(LINT_COLLECTIONS)/ansible_collections/webex_vault
-	ln -sfn $(CURDIR) $(LINT_COLLECTIONS)/ansible_collections/webex_vault/oauthapp
-	ANSIBLE_COLLECTIONS_PATH=$(LINT_COLLECTIONS):$$HOME/.ansible/collections:/usr/share/ansible/collections \
-	  $(BIN)/ansible-lint
+	$(BIN)/ansible-lint
 	$(BIN)/yamllint --strict .
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -39,7 +39,8 @@ collections="$scratch/collections/ansible_collections"
 
 "$bin/ansible-galaxy" collection build --output-path "$scratch" "$repo" > /dev/null
 # --no-deps: community.hashi_vault is linked from the venv below, not fetched from Galaxy.
-"$bin/ansible-galaxy" collection install --no-deps --offline -p "$scratch/collections" \
+# --force: the checkout is already "installed" through the link ansible.cfg points at.
+"$bin/ansible-galaxy" collection install --force --no-deps --offline -p "$scratch/collections" \
   "$scratch"/webex_vault-oauthapp-*.tar.gz > "$scratch/install.log" 2>&1 \
   || { cat "$scratch/install.log" >&2; exit 1; }
 hashi_vault="$("$python" -c 'import ansible_collections.community.hashi_vault as c; print(c.__path__[0])')"

@@ -150,9 +150,10 @@ def test_configuration_has_raft_plugins_and_addresses(host, scenario):
         f'api_addr     = "{scenario.api_url}"',
         f'cluster_addr = "https://127.0.0.1:{scenario.cluster_port}"',
         f'address         = "127.0.0.1:{scenario.api_port}"',
-        f'file_path = "{AUDIT_FILE}"',
     ]:
         assert line in config
+    # OpenBao takes audit devices only from its configuration; Vault gets one through the API.
+    assert (f'file_path = "{AUDIT_FILE}"' in config) == (SERVER_KIND == "openbao")
     if SERVER_KIND == "vault":
         assert "disable_mlock = false" in config
     else:
@@ -201,6 +202,12 @@ def test_webex_server_is_configured_without_a_readable_secret(vault, scenario):
     }
     assert "client_secret" not in server
     assert client_secret not in json.dumps(server)
+
+
+def test_file_audit_device_is_enabled(vault):
+    devices = vault.sys.list_enabled_audit_devices()["data"]
+    assert devices["file/"]["type"] == "file"
+    assert devices["file/"]["options"]["file_path"] == AUDIT_FILE
 
 
 def test_audit_log_receives_entries(host, vault):
