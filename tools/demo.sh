@@ -8,6 +8,8 @@ cd "$root"
 bin="$root/.venv/bin"
 distribution="${DISTRIBUTION:-puppetlabs}"
 server="${SERVER:-openbao}"
+# The demo's ports (inventory/local and tools/local-services.sh read the same variables).
+server_port="${WEBEX_VAULT_SERVER_PORT:-8200}"
 
 step() { printf '\n==> %s\n' "$*"; }
 
@@ -34,9 +36,9 @@ case "$server" in
 esac
 running="$(running_server)"
 if [ -n "$running" ] && [ "$running" != "$server" ]; then
-  step "Stop the ${running} dev server on :8200 (in memory) to start ${server}"
+  step "Stop the ${running} dev server on :${server_port} (in memory) to start ${server}"
   kill "$(cat .local/server/server.pid)"
-  for _ in $(seq 50); do curl -s -o /dev/null http://127.0.0.1:8200/v1/sys/health || break; sleep 0.2; done
+  for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:${server_port}/v1/sys/health" || break; sleep 0.2; done
 fi
 
 step "Plugin release in the local mirror (${distribution})"
@@ -50,7 +52,7 @@ step "ansible-playbook site.yml (server, plugin, engine, Webex config, app ident
 "$bin/ansible-playbook" site.yml -e oauthapp_plugin_distribution="$distribution" -e webex_vault_server="$server"
 
 step "Authorize the demo user (auth-code-url -> emulator consent -> creds write)"
-VAULT_ADDR=http://127.0.0.1:8200 "$bin/python" tools/authorize_user.py \
+VAULT_ADDR="http://127.0.0.1:${server_port}" "$bin/python" tools/authorize_user.py \
   --credential people-me --token-file .local/server/root-token
 
 step "samples/people_me.py (logs in with its own AppRole identity from samples/.env)"
@@ -62,9 +64,9 @@ tools/web-app.sh start
 cat <<'TEXT'
 
 Done. Next: open http://localhost:5000/ and press Authorize (the web sample, with its own
-AppRole identity; `make web` restarts it). The server (http://127.0.0.1:8200), the emulator,
-the mirror and the web app keep running; `make down` stops them. The root token is in
-.local/server/root-token (0600).
+AppRole identity; `make web` restarts it). The server (http://127.0.0.1:8200, or the port in
+WEBEX_VAULT_SERVER_PORT), the emulator, the mirror and the web app keep running; `make down`
+stops them. The root token is in .local/server/root-token (0600).
 
 To use real Webex instead of the emulator:
   1. Create an integration at https://developer.webex.com/my-apps with redirect URI

@@ -101,6 +101,20 @@ CASES: list[Case] = [
         {"oauthapp_plugin_base_url": "ftp://mirror/x"},
     ),
     Case(
+        "plugin-base-url-plain-http-remote",
+        "oauthapp",
+        "oauthapp_plugin_base_url",
+        r"must be https:// \(plain http:// only for a loopback mirror\)",
+        {"oauthapp_plugin_base_url": "http://mirror.example.com/oauthapp"},
+    ),
+    Case(
+        "plugin-checksum-neither-pinned-nor-trusted",
+        "oauthapp",
+        "oauthapp_plugin_archive_sha256",
+        "pin the release archive's sha256",
+        {"oauthapp_plugin_trust_published_checksum": False},
+    ),
+    Case(
         "plugin-directory-relative",
         "oauthapp",
         "oauthapp_plugin_directory",

@@ -1,5 +1,5 @@
 """Every role variable is a default, is in the argument spec with the same default, and is
-documented in the README's variable table (STYLE.md: specs must not drift from defaults)."""
+documented in the README's variable table: specs must not drift from defaults."""
 
 from __future__ import annotations
 
