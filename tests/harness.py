@@ -69,17 +69,28 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
+def build_plugin(distribution: str, version: str | None = None, quiet: bool = False) -> None:
+    """One plugin release into .local/mirror (reused when present): the distribution's pinned
+    version, or the one given."""
+    subprocess.run(
+        [
+            str(REPO / "tools" / "build-plugin.sh"),
+            "--distribution",
+            distribution,
+            *(["--version", version] if version else []),
+        ],
+        check=True,
+        cwd=REPO,
+        stdout=subprocess.DEVNULL if quiet else None,
+    )
+
+
 @contextlib.contextmanager
 def plugin_mirror(distributions: list[str], quiet: bool = False) -> Iterator[str]:
     """Build each distribution's release once (reused when present) and serve .local/mirror
     over HTTP; yields the base URL."""
     for distribution in distributions:
-        subprocess.run(
-            [str(REPO / "tools" / "build-plugin.sh"), "--distribution", distribution],
-            check=True,
-            cwd=REPO,
-            stdout=subprocess.DEVNULL if quiet else None,
-        )
+        build_plugin(distribution, quiet=quiet)
     handler = functools.partial(_QuietHandler, directory=str(MIRROR_DIR))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True, name="plugin-mirror")
