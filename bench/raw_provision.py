@@ -38,23 +38,16 @@ import requests
 REPO = Path(__file__).resolve().parent.parent
 WEBEX_ROLE = REPO / "roles" / "oauthapp_webex"
 BAO = Path(sys.executable).parent / "bao"
+# The releases and the plugin's config defaults from the files the roles read.
 DISTRIBUTIONS = {
-    "puppetlabs": ("vault-plugin-secrets-oauthapp", "3.1.1"),
-    "openbao": ("openbao-plugin-secrets-oauthapp", "3.2.0"),
+    name: (release["binary_name"], release["default_version"])
+    for name, release in json.loads(
+        (REPO / "roles" / "oauthapp_plugin" / "files" / "releases.json").read_text()
+    ).items()
 }
-CONFIG_DEFAULTS = {
-    "tune_provider_timeout_seconds": 30,
-    "tune_provider_timeout_expiry_leeway_factor": 1.5,
-    "tune_refresh_check_interval_seconds": 60,
-    "tune_refresh_expiry_delta_factor": 1.2,
-    "tune_reap_check_interval_seconds": 300,
-    "tune_reap_dry_run": False,
-    "tune_reap_non_refreshable_seconds": 86400,
-    "tune_reap_revoked_seconds": 3600,
-    "tune_reap_transient_error_attempts": 10,
-    "tune_reap_transient_error_seconds": 86400,
-    "tune_reap_server_deleted_seconds": 86400,
-}
+CONFIG_DEFAULTS = json.loads(
+    (REPO / "roles" / "oauthapp_webex" / "files" / "plugin_config_defaults.json").read_text()
+)
 ANSIBLE_MANAGED = "Ansible managed"
 
 

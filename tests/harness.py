@@ -46,6 +46,14 @@ for _path in (REPO / "samples", REPO / "tools"):
 
 from webex_emulator import EmulatorSettings, start_in_thread  # noqa: E402
 
+# The plugin releases and the plugin's config defaults, from the files the roles read.
+PLUGIN_RELEASES: dict[str, dict[str, str]] = json.loads(
+    (REPO / "roles" / "oauthapp_plugin" / "files" / "releases.json").read_text()
+)
+PLUGIN_CONFIG_DEFAULTS: dict[str, Any] = json.loads(
+    (REPO / "roles" / "oauthapp_webex" / "files" / "plugin_config_defaults.json").read_text()
+)
+
 
 def free_port() -> int:
     with socket.socket() as sock:

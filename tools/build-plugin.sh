@@ -30,18 +30,11 @@ while [ "$#" -gt 0 ]; do
   esac
 done
 
-case "$distribution" in
-  openbao)
-    module=github.com/openbao/openbao-plugin-secrets-oauthapp/v3
-    binary=openbao-plugin-secrets-oauthapp
-    default_version=3.2.0 ;;
-  puppetlabs)
-    module=github.com/puppetlabs/vault-plugin-secrets-oauthapp/v3
-    binary=vault-plugin-secrets-oauthapp
-    default_version=3.1.1 ;;
-  *) echo "build-plugin: --distribution must be 'openbao' or 'puppetlabs', not '$distribution'." >&2; exit 2 ;;
-esac
-version="${version:-$default_version}"
+# shellcheck source=tools/lib/releases.sh
+. "$(dirname "$0")/lib/releases.sh"
+module="$(release_field "$distribution" module 2>&1)" || { echo "build-plugin: $module" >&2; exit 2; }
+binary="$(release_field "$distribution" binary_name)"
+version="${version:-$(release_field "$distribution" default_version)}"
 version="${version#v}"
 if ! [[ "$version" =~ ^[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$ ]]; then
   echo "build-plugin: --version must look like 3.1.1, not '$version'." >&2; exit 2

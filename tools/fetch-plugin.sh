@@ -24,11 +24,12 @@ while [ "$#" -gt 0 ]; do
   esac
 done
 
-case "$distribution" in
-  openbao) repo=openbao/openbao-plugin-secrets-oauthapp; binary=openbao-plugin-secrets-oauthapp; version="${version:-3.2.0}" ;;
-  puppetlabs) repo=puppetlabs/vault-plugin-secrets-oauthapp; binary=vault-plugin-secrets-oauthapp; version="${version:-3.1.1}" ;;
-  *) echo "fetch-plugin: --distribution must be 'openbao' or 'puppetlabs', not '$distribution'." >&2; exit 2 ;;
-esac
+# shellcheck source=tools/lib/releases.sh
+. "$root/tools/lib/releases.sh"
+release_base_url="$(release_field "$distribution" release_base_url 2>&1)" \
+  || { echo "fetch-plugin: $release_base_url" >&2; exit 2; }
+binary="$(release_field "$distribution" binary_name)"
+version="${version:-$(release_field "$distribution" default_version)}"
 case "$source" in auto|download|build) ;; *) echo "fetch-plugin: --source must be auto, download or build, not '$source'." >&2; exit 2 ;; esac
 version="${version#v}"
 
@@ -42,7 +43,7 @@ if [ -f "$release_dir/$asset.tar.xz" ] && (cd "$release_dir" && sha256sum --chec
   exit 0
 fi
 
-url="https://github.com/$repo/releases/download/v$version/$asset.tar.xz"
+url="$release_base_url/v$version/$asset.tar.xz"
 mkdir -p "$release_dir"
 echo "fetch-plugin: downloading $url"
 if curl -fsSL --connect-timeout 10 --max-time 300 -o "$release_dir/$asset.tar.xz.part" "$url" \

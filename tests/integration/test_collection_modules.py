@@ -18,16 +18,21 @@ from pathlib import Path
 import hvac
 import pytest
 import requests
-from harness import BIN, DISTRIBUTIONS, MIRROR_DIR, REPO, SERVERS, free_port, recap, server_binary
+from harness import (
+    BIN,
+    DISTRIBUTIONS,
+    MIRROR_DIR,
+    PLUGIN_RELEASES,
+    REPO,
+    SERVERS,
+    free_port,
+    recap,
+    server_binary,
+)
 
 pytestmark = pytest.mark.integration
 
 PLAYBOOKS = Path(__file__).parent / "collection"
-# Binary name and version of each distribution's release, as tools/build-plugin.sh builds it.
-RELEASES = {
-    "puppetlabs": ("vault-plugin-secrets-oauthapp", "3.1.1"),
-    "openbao": ("openbao-plugin-secrets-oauthapp", "3.2.0"),
-}
 
 
 @dataclass
@@ -69,7 +74,9 @@ class Server:
 def plugin_file(plugin_mirror, tmp_path_factory) -> Path:
     """The plugin binary from the release archive the mirror serves."""
     distribution = DISTRIBUTIONS[0]
-    binary, version = RELEASES[distribution]
+    binary, version = (
+        PLUGIN_RELEASES[distribution][key] for key in ("binary_name", "default_version")
+    )
     asset = f"{binary}-v{version}-linux-amd64"
     archive = MIRROR_DIR / distribution / f"v{version}" / f"{asset}.tar.xz"
     target = tmp_path_factory.mktemp("plugin-release")

@@ -12,12 +12,20 @@ from datetime import UTC, datetime
 import pytest
 import webex_vault
 from authorize_user import authorize
-from harness import DISTRIBUTIONS, REDIRECT_URL, SERVERS, build_plugin, recap, stack_for_test
+from harness import (
+    DISTRIBUTIONS,
+    PLUGIN_RELEASES,
+    REDIRECT_URL,
+    SERVERS,
+    build_plugin,
+    recap,
+    stack_for_test,
+)
 
 pytestmark = pytest.mark.integration
 
 MOUNT = "oauthapp"
-OLD, NEW = "3.0.0", "3.1.1"
+OLD, NEW = "3.0.0", PLUGIN_RELEASES[DISTRIBUTIONS[0]]["default_version"]
 
 
 @pytest.fixture(params=SERVERS)
@@ -54,7 +62,7 @@ def test_upgrade_runs_the_new_version_and_keeps_the_credential(upgraded, emulato
     catalog = client.read("sys/plugins/catalog")["data"]["detailed"]
     assert [entry["version"] for entry in catalog if entry["name"] == "oauthapp"] == [f"v{NEW}"]
     assert sorted(p.name for p in (stack.data_dir / "plugins").iterdir()) == [
-        f"vault-plugin-secrets-oauthapp-v{NEW}"
+        f"{PLUGIN_RELEASES[DISTRIBUTIONS[0]]['binary_name']}-v{NEW}"
     ]
 
     kept = webex_vault.read_credential(client, MOUNT, "kept")
