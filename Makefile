@@ -10,11 +10,12 @@ SERVER ?= openbao
 # The servers the integration, security and Molecule tests run against.
 export WEBEX_VAULT_TEST_SERVERS ?= openbao vault
 
-.PHONY: help venv plugin demo web down status lint sanity unit integration browser molecule test bench clean
+.PHONY: help venv plugin demo web down status lint sanity unit fast integration browser molecule test bench clean
 
 help:
 	@echo "make demo   - local server + Webex emulator + site.yml + the CLI sample"
-	@echo "make test   - lint, sanity, pytest (unit, integration, browser, security), molecule (what CI runs)"
+	@echo "make test   - lint, sanity, pytest (unit, integration, browser, security), molecule on OpenBao and Vault (what CI runs)"
+	@echo "make fast   - unit and integration tests on OpenBao only (a few minutes; for iterations)"
 	@echo "make web    - the web sample on http://localhost:5000/ (after make demo)"
 	@echo "make bench  - benchmarks; rewrites docs/performance.md"
 	@echo "make down   - stop the local server, emulator, mirror and web app"
@@ -61,6 +62,9 @@ sanity: venv
 
 unit: venv
 	$(BIN)/pytest tests/unit
+
+fast: venv
+	WEBEX_VAULT_TEST_SERVERS=openbao $(BIN)/pytest tests/unit tests/integration
 
 integration: venv
 	$(BIN)/pytest tests/integration
