@@ -1,0 +1,130 @@
+"""webex_vault.oauthapp.secret_file through ansible-playbook: the Ansible Vault password of the
+run encrypts the file however it was given (before, only a configured password file did, and a
+--vault-password-file or --ask-vault-pass run wrote unseal keys in plain text)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BIN = Path(sys.executable).parent
+SECRET = "hvs.root-token-that-must-not-be-in-clear"
+PLAYBOOK = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - webex_vault.oauthapp.secret_file:
+        content: "{{ secret_text }}"
+        dest: "{{ dest }}"
+        vault_id: vault_server_init
+        allow_plaintext: "{{ allow_plaintext | default(false) }}"
+      no_log: true
+"""
+
+
+@pytest.fixture
+def workdir(tmp_path):
+    (tmp_path / "secret.yml").write_text(PLAYBOOK)
+    (tmp_path / "password").write_text("correct horse battery staple\n")
+    return tmp_path
+
+
+@pytest.fixture
+def run_playbook(workdir, collection_root):
+    def run(*args: str, **extra) -> subprocess.CompletedProcess:
+        # Only what the command line gives: no configured or inherited vault password.
+        env = {key: value for key, value in os.environ.items() if "VAULT" not in key}
+        variables = {"secret_text": SECRET, "dest": str(workdir / "init.json"), **extra}
+        return subprocess.run(
+            [
+                str(BIN / "ansible-playbook"),
+                "-i",
+                "localhost,",
+                "-c",
+                "local",
+                str(workdir / "secret.yml"),
+                "-e",
+                json.dumps(variables),
+                *args,
+            ],
+            cwd=workdir,
+            env={
+                **env,
+                "ANSIBLE_COLLECTIONS_PATH": str(collection_root),
+                "ANSIBLE_NOCOLOR": "1",
+                "ANSIBLE_LOCALHOST_WARNING": "0",
+            },
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    return run
+
+
+def decrypted(workdir: Path) -> str:
+    return subprocess.run(
+        [
+            str(BIN / "ansible-vault"),
+            "view",
+            "--vault-password-file",
+            str(workdir / "password"),
+            str(workdir / "init.json"),
+        ],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+
+
+@pytest.mark.parametrize(
+    "password_args",
+    [
+        ("--vault-password-file", "password"),
+        ("--vault-id", "ops@password"),
+    ],
+    ids=["vault-password-file", "vault-id"],
+)
+def test_a_password_given_on_the_command_line_encrypts(workdir, run_playbook, password_args):
+    result = run_playbook(*password_args)
+    assert result.returncode == 0, result.stdout[-3000:]
+    target = workdir / "init.json"
+    text = target.read_text()
+    assert text.startswith("$ANSIBLE_VAULT;1.2;AES256;vault_server_init")
+    assert SECRET not in text and SECRET not in result.stdout
+    assert target.stat().st_mode & 0o777 == 0o600
+    assert decrypted(workdir).rstrip("\n") == SECRET
+
+
+def test_no_password_refuses_plain_text_and_writes_nothing(workdir, run_playbook):
+    result = run_playbook()
+    assert result.returncode != 0
+    assert "No Ansible Vault password is loaded" in result.stdout
+    assert not (workdir / "init.json").exists()
+
+
+def test_plain_text_only_when_allowed(workdir, run_playbook):
+    result = run_playbook(allow_plaintext=True)
+    assert result.returncode == 0, result.stdout[-3000:]
+    target = workdir / "init.json"
+    assert target.read_text() == SECRET
+    assert target.stat().st_mode & 0o777 == 0o600
+
+
+def test_an_existing_file_is_never_replaced_and_check_mode_writes_nothing(workdir, run_playbook):
+    checked = run_playbook("--check", "--vault-password-file", "password")
+    assert checked.returncode == 0 and "changed=1" in checked.stdout
+    assert not (workdir / "init.json").exists()
+    first = run_playbook("--vault-password-file", "password")
+    assert "changed=1" in first.stdout
+    before = (workdir / "init.json").read_text()
+    again = run_playbook("--vault-password-file", "password", secret_text="another secret")
+    assert again.returncode == 0 and "changed=0" in again.stdout
+    assert (workdir / "init.json").read_text() == before
