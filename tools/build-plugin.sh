@@ -58,16 +58,9 @@ scratch="$(mktemp -d "${TMPDIR:-/tmp}/oauthapp-plugin-build.XXXXXX")"
 trap 'chmod -R u+w "$scratch" 2>/dev/null; rm -rf "$scratch"' EXIT
 
 echo "build-plugin: building ${module}@v${version} for ${goos}/${goarch} with $(go version | cut -d' ' -f3)"
-# The module cache copy is read-only; build in a writable scratch copy.
-download_json="$(go mod download -json "${module}@v${version}" 2>&1 || true)"
-module_dir="$(printf '%s\n' "$download_json" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
-if [ -z "$module_dir" ] || [ ! -d "$module_dir" ]; then
-  reason="$(printf '%s\n' "$download_json" | sed -n 's/^[[:space:]]*"Error": "\(.*\)"$/\1/p' | sed 's/\\n\\t/ /g')"
-  echo "build-plugin: the Go module proxy did not serve ${module}@v${version}: ${reason:-no reason given}" >&2
-  exit 4
-fi
-cp -R "$module_dir" "$scratch/src"
-chmod -R u+w "$scratch/src"
+# shellcheck source=tools/lib/go-module.sh
+. "$(dirname "$0")/lib/go-module.sh"
+go_module_copy build-plugin "$module" "$version" "$scratch/src"
 (
   cd "$scratch/src"
   # Release builds are static (CGO off); -trimpath keeps paths of this machine out of the binary.

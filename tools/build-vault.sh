@@ -51,22 +51,15 @@ scratch="$(mktemp -d "${TMPDIR:-/tmp}/vault-build.XXXXXX")"
 trap 'chmod -R u+w "$scratch" 2>/dev/null; rm -rf "$scratch"' EXIT
 
 echo "build-vault: building ${module}@v${version} with $(go version | cut -d' ' -f3) (first build ~15 min)" >&2
-download_json="$(go mod download -json "${module}@v${version}" 2>&1 || true)"
-module_dir="$(printf '%s\n' "$download_json" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
-if [ -z "$module_dir" ] || [ ! -d "$module_dir" ]; then
-  reason="$(printf '%s\n' "$download_json" | sed -n 's/^[[:space:]]*"Error": "\(.*\)"$/\1/p')"
-  echo "build-vault: the Go module proxy did not serve ${module}@v${version}: ${reason:-no reason given}" >&2
-  exit 4
-fi
+# shellcheck source=tools/lib/go-module.sh
+. "$(dirname "$0")/lib/go-module.sh"
+go_module_copy build-vault "$module" "$version" "$scratch/src"
 # The release tag's time and commit, as the release build stamps them (reproducible builds).
-info_file="$(printf '%s\n' "$download_json" | sed -n 's/^[[:space:]]*"Info": "\(.*\)",$/\1/p')"
 read -r release_time release_commit < <(python3 -c '
 import json, sys
 info = json.load(open(sys.argv[1]))
 print(info["Time"], info.get("Origin", {}).get("Hash", ""))
-' "$info_file")
-cp -R "$module_dir" "$scratch/src"
-chmod -R u+w "$scratch/src"
+' "$module_info")
 (
   cd "$scratch/src"
   # Every replace that points into the module's own tree (./api, ./api/auth/*, ./sdk).
