@@ -34,9 +34,6 @@ DEFAULT_ENV_FILE = Path(__file__).resolve().with_name(".env")
 DEFAULT_WEB_ENV_FILE = Path(__file__).resolve().with_name("web.env")
 DEFAULT_MARGIN_SECONDS = 60
 DEFAULT_RETRY_AFTER_SECONDS = 15
-# Asked of Vault on top of the margin, so that a token which only just satisfies the plugin is
-# still outside the margin once the response has travelled back to us.
-VAULT_READ_SLACK_SECONDS = 10
 
 _ENV_FILE_SECRETS = ("VAULT_TOKEN", "VAULT_SECRET_ID", "FLASK_SECRET_KEY")
 _MIN_SECRET_KEY_CHARS = 32
@@ -447,7 +444,10 @@ def login(client: hvac.Client, settings: Settings) -> None:
 def read_credential(
     client: hvac.Client, mount: str, name: str, minimum_seconds: int = 0
 ) -> Credential:
-    """Read `<mount>/creds/<name>`; the plugin refreshes first if fewer seconds are left."""
+    """Read `<mount>/creds/<name>`; the plugin refreshes first if fewer seconds are left.
+
+    minimum_seconds is for an operator's token only: the samples' policies refuse it.
+    """
     path = f"{mount}/creds/{name}"
     # The adapter rather than client.read(): read() takes no query parameters, and it turns
     # every 404 into None, hiding whether the credential or the whole engine is missing.
@@ -486,7 +486,13 @@ def auth_code_url(
 ) -> AuthCodeURL:
     """The Webex authorize URL; the plugin invents a state when none is given."""
     path = f"{mount}/auth-code-url"
-    data: dict[str, Any] = {"server": server, "redirect_url": redirect_url, "scopes": scopes}
+    # One comma-separated string, as the web app's policy pins it (a JSON list never matches
+    # a policy's allowed_parameters value).
+    data: dict[str, Any] = {
+        "server": server,
+        "redirect_url": redirect_url,
+        "scopes": ",".join(scopes),
+    }
     if state is not None:
         data["state"] = state
     with _vault_errors(client, "update", path, mount=mount):
@@ -762,6 +768,11 @@ class TokenProvider:
 
     One provider serves many credential names (the web app keeps one per user). It is
     thread-safe, and concurrent callers for the same name share a single Vault read.
+
+    Reads are plain: the samples' policies refuse `minimum_seconds`, which would let any reader
+    make the plugin refresh at Webex on every read. The plugin refreshes in the background
+    ahead of expiry and on a read within its own 10 s of it; a token that Vault returns inside
+    the margin is therefore handed out, but not cached, so the next call asks Vault again.
     """
 
     def __init__(
@@ -794,20 +805,19 @@ class TokenProvider:
             if cached is not None and self._outside_margin(cached):
                 return cached
             fresh = self._read(name)
-            if fresh.expire_time is not None and not self._outside_margin(fresh):
-                left = (fresh.expire_time - self._clock()).total_seconds()
+            if fresh.expire_time is not None and fresh.expire_time <= self._clock():
                 raise CredentialRefreshFailed(
-                    f"Vault returned a Webex token for {self._mount}/creds/{name} that expires "
-                    f"in {max(left, 0):.0f} seconds, inside the {self._margin:g} second safety "
-                    f"margin; try again in a minute, or re-authorize it: "
+                    f"Vault returned a Webex token for {self._mount}/creds/{name} that has "
+                    f"already expired; try again in a minute, or re-authorize it: "
                     f"{authorize_hint(self._mount, name)}."
                 )
             with self._lock:
-                # A token without an expiry could be revoked at any time: ask Vault every time.
-                if fresh.expire_time is None:
-                    self._cache.pop(name, None)
-                else:
+                # A token without an expiry could be revoked at any time, and one inside the
+                # margin is about to be refreshed: ask Vault again next time.
+                if self._outside_margin(fresh):
                     self._cache[name] = fresh
+                else:
+                    self._cache.pop(name, None)
             return fresh
 
     def forget(self, name: str) -> None:
@@ -825,14 +835,13 @@ class TokenProvider:
         return (credential.expire_time - self._clock()).total_seconds() > self._margin
 
     def _read(self, name: str) -> Credential:
-        minimum = math.ceil(self._margin) + VAULT_READ_SLACK_SECONDS
         try:
-            return read_credential(self._client, self._mount, name, minimum_seconds=minimum)
+            return read_credential(self._client, self._mount, name)
         except VaultTokenInvalid:
             if self._relogin is None:
                 raise
             self._relogin()  # an AppRole token has a short TTL; log in again once
-            return read_credential(self._client, self._mount, name, minimum_seconds=minimum)
+            return read_credential(self._client, self._mount, name)
 
 
 # --- Webex ------------------------------------------------------------------------------------
