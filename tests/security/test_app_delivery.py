@@ -1,0 +1,97 @@
+"""How the samples' AppRole secret IDs are delivered (playbooks/app_access.yml, issue 13).
+
+- The secret ID and the tokens it logs in to work from oauthapp_webex_app_bound_cidrs only (the
+  local inventory: 127.0.0.1/32). Another loopback address, 127.0.0.2, stands in for a foreign
+  host, so that no test traffic leaves 127.0.0.0/8.
+
+They run on a stack of their own.
+"""
+
+from __future__ import annotations
+
+import pytest
+import requests
+from dotenv import dotenv_values
+from requests.adapters import HTTPAdapter
+
+from .security_helpers import (
+    MOUNT,
+    new_stack,
+    run_playbook,
+    start_emulator,
+    stop_server,
+)
+
+pytestmark = pytest.mark.integration
+
+FOREIGN_SOURCE = "127.0.0.2"
+
+
+@pytest.fixture(scope="module")
+def delivery_stack(tmp_path_factory, plugin_mirror, security_server):
+    emulator = start_emulator()
+    stack = new_stack(tmp_path_factory, plugin_mirror, emulator, server=security_server)
+    stack.emulator = emulator
+    first = run_playbook(stack, "site.yml", json_output=False)
+    assert first.returncode == 0, first.stdout[-5000:]
+    yield stack
+    stop_server(stack)
+    emulator.shutdown()
+
+
+class _SourceAddressAdapter(HTTPAdapter):
+    def init_poolmanager(self, *args, **kwargs):
+        kwargs["source_address"] = (FOREIGN_SOURCE, 0)
+        super().init_poolmanager(*args, **kwargs)
+
+
+def call(stack, method: str, path: str, token: str = "", source: str = "127.0.0.1", **kwargs):
+    """A Vault API call from `source` (a loopback address): (status, JSON body or None)."""
+    with requests.Session() as session:
+        if source == FOREIGN_SOURCE:
+            session.mount("http://", _SourceAddressAdapter())
+        response = session.request(
+            method,
+            f"{stack.url}/v1/{path}",
+            headers={"X-Vault-Token": token} if token else {},
+            timeout=30,
+            **kwargs,
+        )
+    return response.status_code, response.json() if response.content else None
+
+
+def login(stack, env_file, source: str = "127.0.0.1", secret_id: str | None = None):
+    settings = dotenv_values(env_file)
+    return call(
+        stack,
+        "POST",
+        f"auth/{settings['VAULT_APPROLE_MOUNT']}/login",
+        source=source,
+        json={
+            "role_id": settings["VAULT_ROLE_ID"],
+            "secret_id": secret_id or settings["VAULT_SECRET_ID"],
+        },
+    )
+
+
+@pytest.mark.parametrize("identity", ["webex-app", "webex-cli"])
+def test_secret_id_and_tokens_work_from_the_bound_network_only(delivery_stack, identity):
+    stack = delivery_stack
+    env_file = stack.app_env_file if identity == "webex-app" else stack.cli_env_file
+    role = stack.client().read(f"auth/approle/role/{identity}")["data"]
+    assert role["secret_id_bound_cidrs"] == ["127.0.0.1/32"]
+    assert role["token_bound_cidrs"] in (["127.0.0.1/32"], ["127.0.0.1"])
+
+    status, body = login(stack, env_file, source=FOREIGN_SOURCE)
+    assert status == 400, body
+    assert "CIDR" in body["errors"][0]
+
+    status, body = login(stack, env_file)
+    assert status == 200, body
+    token = body["auth"]["client_token"]
+    # A credential the identity may read (200, or 404 while none is stored: past the policy) ...
+    credential = "webex/nobody" if identity == "webex-app" else "people-me"
+    path = f"{MOUNT}/creds/{credential}"
+    assert call(stack, "GET", path, token)[0] in (200, 404)
+    # ... but the same token, presented from elsewhere, is refused.
+    assert call(stack, "GET", path, token, source=FOREIGN_SOURCE)[0] == 403
