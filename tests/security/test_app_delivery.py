@@ -3,8 +3,10 @@
 - The secret ID and the tokens it logs in to work from oauthapp_webex_app_bound_cidrs only (the
   local inventory: 127.0.0.1/32). Another loopback address, 127.0.0.2, stands in for a foreign
   host, so that no test traffic leaves 127.0.0.0/8.
+- A new secret ID destroys every one issued before it; re-runs change nothing and --check
+  reports the change without making it.
 
-They run on a stack of their own.
+These tests re-run the playbook, so they have a stack of their own.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from .security_helpers import (
 pytestmark = pytest.mark.integration
 
 FOREIGN_SOURCE = "127.0.0.2"
+APP_ACCESS = "playbooks/app_access.yml"
 
 
 @pytest.fixture(scope="module")
@@ -74,6 +77,11 @@ def login(stack, env_file, source: str = "127.0.0.1", secret_id: str | None = No
     )
 
 
+def accessors(stack, identity: str) -> list[str]:
+    status, body = call(stack, "LIST", f"auth/approle/role/{identity}/secret-id", stack.root_token)
+    return sorted(body["data"]["keys"]) if status == 200 else []
+
+
 @pytest.mark.parametrize("identity", ["webex-app", "webex-cli"])
 def test_secret_id_and_tokens_work_from_the_bound_network_only(delivery_stack, identity):
     stack = delivery_stack
@@ -95,3 +103,39 @@ def test_secret_id_and_tokens_work_from_the_bound_network_only(delivery_stack, i
     assert call(stack, "GET", path, token)[0] in (200, 404)
     # ... but the same token, presented from elsewhere, is refused.
     assert call(stack, "GET", path, token, source=FOREIGN_SOURCE)[0] == 403
+
+
+def test_a_new_secret_id_destroys_the_ones_it_supersedes(delivery_stack):
+    """A lost (or stolen) settings file: the next run issues a new secret ID, and the old one,
+    still valid for 30 days, stops working at once."""
+    stack = delivery_stack
+    env_file = stack.cli_env_file
+    old = dotenv_values(env_file)["VAULT_SECRET_ID"]
+    extra = stack.client().write_data("auth/approle/role/webex-cli/secret-id", data={})
+    extra_secret_id = extra["data"]["secret_id"]
+    assert len(accessors(stack, "webex-cli")) == 2
+    env_file.unlink()
+
+    # --check tells the truth and changes nothing.
+    checked = run_playbook(stack, APP_ACCESS, None, None, "--check")
+    assert checked.returncode == 0, checked.stdout[-5000:]
+    assert checked.changed > 0
+    assert not env_file.exists()
+    assert len(accessors(stack, "webex-cli")) == 2
+
+    run = run_playbook(stack, APP_ACCESS)
+    assert run.returncode == 0, run.stdout[-5000:]
+    new = dotenv_values(env_file)["VAULT_SECRET_ID"]
+    assert new != old
+    assert login(stack, env_file)[0] == 200
+    for superseded in (old, extra_secret_id):
+        status, body = login(stack, env_file, secret_id=superseded)
+        assert status == 400 and "invalid role or secret ID" in body["errors"][0], body
+    assert len(accessors(stack, "webex-cli")) == 1
+
+    again = run_playbook(stack, APP_ACCESS)
+    assert again.returncode == 0, again.stdout[-5000:]
+    assert again.changed == 0, [
+        name for name, result in again.task_results() if result.get("changed")
+    ]
+    assert dotenv_values(env_file)["VAULT_SECRET_ID"] == new
