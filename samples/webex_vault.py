@@ -17,7 +17,7 @@ import stat
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -35,7 +35,12 @@ DEFAULT_WEB_ENV_FILE = Path(__file__).resolve().with_name("web.env")
 DEFAULT_MARGIN_SECONDS = 60
 DEFAULT_RETRY_AFTER_SECONDS = 15
 
-_ENV_FILE_SECRETS = ("VAULT_TOKEN", "VAULT_SECRET_ID", "FLASK_SECRET_KEY")
+_ENV_FILE_SECRETS = (
+    "VAULT_TOKEN",
+    "VAULT_SECRET_ID",
+    "VAULT_SECRET_ID_WRAPPED",
+    "FLASK_SECRET_KEY",
+)
 _MIN_SECRET_KEY_CHARS = 32
 _TRUE, _FALSE = ("true", "yes", "1", "on"), ("false", "no", "0", "off")
 # RFC 6749 section 3.3 scope-token characters, minus the comma that separates Vault list values.
@@ -157,6 +162,8 @@ class Settings:
     vault_token: str | None = field(default=None, repr=False)
     vault_role_id: str | None = field(default=None, repr=False)
     vault_secret_id: str | None = field(default=None, repr=False)
+    # A response-wrapping token around the secret ID: unwrapped once, at the first login.
+    vault_secret_id_wrapped: str | None = field(default=None, repr=False)
     vault_approle_mount: str = "approle"
     vault_cacert: str | None = None
     vault_namespace: str | None = None
@@ -197,11 +204,17 @@ class Settings:
             return value or None
 
         role_id, secret_id = get("VAULT_ROLE_ID"), get("VAULT_SECRET_ID")
-        if (role_id is None) != (secret_id is None):
-            missing = "VAULT_SECRET_ID" if secret_id is None else "VAULT_ROLE_ID"
+        wrapped = get("VAULT_SECRET_ID_WRAPPED")
+        if secret_id is not None and wrapped is not None:
+            raise SettingsError(
+                "VAULT_SECRET_ID and VAULT_SECRET_ID_WRAPPED are both set; keep only the one "
+                "the playbook wrote."
+            )
+        if (role_id is None) != (secret_id is None and wrapped is None):
+            missing = "VAULT_SECRET_ID" if role_id is not None else "VAULT_ROLE_ID"
             raise SettingsError(
                 f"{missing} must be set too: an AppRole login needs both VAULT_ROLE_ID and "
-                "VAULT_SECRET_ID."
+                "VAULT_SECRET_ID (or VAULT_SECRET_ID_WRAPPED)."
             )
         # The AppRole identity wins over VAULT_TOKEN: the playbook writes a least-privilege
         # AppRole, while a VAULT_TOKEN in the shell is often an operator's admin session.
@@ -239,6 +252,7 @@ class Settings:
             vault_token=token,
             vault_role_id=role_id,
             vault_secret_id=secret_id,
+            vault_secret_id_wrapped=wrapped,
             vault_approle_mount=_vault_path(
                 "VAULT_APPROLE_MOUNT", get("VAULT_APPROLE_MOUNT") or cls.vault_approle_mount
             ),
@@ -401,8 +415,35 @@ def vault_client(settings: Settings) -> hvac.Client:
     """A client for Vault, logged in with the token or the AppRole from the settings."""
     client = _new_client(settings)
     if settings.uses_approle:
-        login(client, settings)
+        login(client, unwrap_secret_id(client, settings))
     return client
+
+
+def unwrap_secret_id(client: hvac.Client, settings: Settings) -> Settings:
+    """The settings with the secret ID out of its response-wrapping token (sys/wrapping/unwrap).
+
+    A wrapping token works once: the playbook writes a new one on its next run.
+    """
+    if settings.vault_secret_id is not None or settings.vault_secret_id_wrapped is None:
+        return settings
+    unwrapper = _new_client(replace(settings, vault_token=settings.vault_secret_id_wrapped))
+    try:
+        response = unwrapper.adapter.post("/v1/sys/wrapping/unwrap")
+    except (hvac.exceptions.InvalidRequest, hvac.exceptions.Forbidden) as error:
+        raise VaultTokenInvalid(
+            "Vault refused VAULT_SECRET_ID_WRAPPED (a wrapped secret ID works once, and only "
+            f"for a limited time: {_detail(error)}); re-run the playbook "
+            "(ansible-playbook playbooks/app_access.yml) to write a new one."
+        ) from error
+    except (hvac.exceptions.VaultError, requests.exceptions.RequestException) as error:
+        raise _vault_error(error, client, "update", "sys/wrapping/unwrap") from error
+    data = response.get("data") if isinstance(response, dict) else None
+    if not isinstance(data, dict) or not data.get("secret_id"):
+        raise VaultTokenInvalid(
+            "VAULT_SECRET_ID_WRAPPED does not wrap a secret ID; re-run the playbook "
+            "(ansible-playbook playbooks/app_access.yml) to write a new one."
+        )
+    return replace(settings, vault_secret_id=data["secret_id"], vault_secret_id_wrapped=None)
 
 
 def _new_client(settings: Settings) -> hvac.Client:
@@ -546,6 +587,7 @@ class VaultConnection:
         with self._login_lock:
             if refused_token is not None and self._logged_in and self.client.token != refused_token:
                 return
+            self.settings = unwrap_secret_id(self.client, self.settings)
             login(self.client, self.settings)
             self._logged_in = True
 

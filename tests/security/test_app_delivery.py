@@ -5,6 +5,8 @@
   host, so that no test traffic leaves 127.0.0.0/8.
 - A new secret ID destroys every one issued before it; re-runs change nothing and --check
   reports the change without making it.
+- With oauthapp_webex_app_secret_id_wrap_ttl the settings file holds a response-wrapping token:
+  the sample unwraps it once at start-up, a second start says to re-run the playbook.
 
 These tests re-run the playbook, so they have a stack of their own.
 """
@@ -18,8 +20,10 @@ from requests.adapters import HTTPAdapter
 
 from .security_helpers import (
     MOUNT,
+    authorize_credential,
     new_stack,
     run_playbook,
+    run_sample,
     start_emulator,
     stop_server,
 )
@@ -28,6 +32,7 @@ pytestmark = pytest.mark.integration
 
 FOREIGN_SOURCE = "127.0.0.2"
 APP_ACCESS = "playbooks/app_access.yml"
+WRAPPED = {"oauthapp_webex_app_secret_id_wrap_ttl": "300"}
 
 
 @pytest.fixture(scope="module")
@@ -139,3 +144,52 @@ def test_a_new_secret_id_destroys_the_ones_it_supersedes(delivery_stack):
         name for name, result in again.task_results() if result.get("changed")
     ]
     assert dotenv_values(env_file)["VAULT_SECRET_ID"] == new
+
+
+def test_wrapped_secret_id_is_unwrapped_once_by_the_sample(delivery_stack):
+    stack = delivery_stack
+    env_file = stack.cli_env_file
+    authorize_credential(stack.client(), "people-me")
+    plain = dotenv_values(env_file)["VAULT_SECRET_ID"]
+    try:
+        run = run_playbook(stack, APP_ACCESS, WRAPPED)
+        assert run.returncode == 0, run.stdout[-5000:]
+        settings = dotenv_values(env_file)
+        assert "VAULT_SECRET_ID" not in settings
+        wrapped = settings["VAULT_SECRET_ID_WRAPPED"]
+        assert env_file.stat().st_mode & 0o777 == 0o600
+        # The secret ID the file held before is superseded, and the wrapping token is no
+        # secret ID.
+        assert login(stack, env_file, secret_id=plain)[0] == 400
+        assert login(stack, env_file, secret_id=wrapped)[0] == 400
+        assert len(accessors(stack, "webex-cli")) == 1
+
+        # Nobody unwrapped it yet: a re-run keeps it.
+        again = run_playbook(stack, APP_ACCESS, WRAPPED)
+        assert again.returncode == 0, again.stdout[-5000:]
+        assert again.changed == 0
+        assert dotenv_values(env_file)["VAULT_SECRET_ID_WRAPPED"] == wrapped
+
+        env = {"WEBEX_VAULT_ENV_FILE": str(env_file)}
+        first = run_sample("people_me.py", env)
+        assert first.returncode == 0, first.stderr
+        assert first.stdout == "User displayName: Demo User\n"
+
+        second = run_sample("people_me.py", env)
+        assert second.returncode == 10, second.stderr
+        message = second.stderr.removeprefix("people_me: ").strip()
+        assert "\n" not in message and message.endswith("."), message
+        assert "VAULT_SECRET_ID_WRAPPED" in message and "re-run the playbook" in message
+        assert wrapped not in second.stderr
+
+        # The used wrapping token is spent: the next run writes a new one, and the sample starts.
+        renewed = run_playbook(stack, APP_ACCESS, WRAPPED)
+        assert renewed.returncode == 0, renewed.stdout[-5000:]
+        assert dotenv_values(env_file)["VAULT_SECRET_ID_WRAPPED"] != wrapped
+        assert run_sample("people_me.py", env).returncode == 0
+        assert len(accessors(stack, "webex-cli")) == 1
+    finally:
+        back = run_playbook(stack, APP_ACCESS)
+        assert back.returncode == 0, back.stdout[-5000:]
+    assert "VAULT_SECRET_ID" in dotenv_values(env_file)
+    assert stack.client().read(f"{MOUNT}/creds/people-me") is not None

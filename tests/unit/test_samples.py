@@ -721,6 +721,57 @@ def test_approle_login_refused(
     assert_one_sentence(str(caught.value))
 
 
+def test_approle_login_with_a_wrapped_secret_id_works_once(bao: Bao, env_file: Path) -> None:
+    """The playbook can write a response-wrapped secret ID: the sample unwraps it at start-up,
+    and a second start with the same (now used) wrapping token says to re-run the playbook."""
+    role_id = bao.root.auth.approle.read_role_id("people-me")["data"]["role_id"]
+    wrapped = bao.root.write_data("auth/approle/role/people-me/secret-id", data={}, wrap_ttl="60s")[
+        "wrap_info"
+    ]["token"]
+    settings = settings_from(
+        env_file, VAULT_ADDR=bao.address, VAULT_ROLE_ID=role_id, VAULT_SECRET_ID_WRAPPED=wrapped
+    )
+    assert settings.uses_approle and wrapped not in repr(settings)
+
+    client = webex_vault.vault_client(settings)
+    assert client.auth.token.lookup_self()["data"]["policies"] == ["default", "webex-reader"]
+
+    with pytest.raises(VaultTokenInvalid, match="re-run the playbook") as caught:
+        webex_vault.vault_client(settings)
+    assert wrapped not in str(caught.value)
+    assert_one_sentence(str(caught.value))
+
+
+def test_vault_connection_unwraps_once_and_logs_in_again_with_the_secret_id(
+    bao: Bao, env_file: Path
+) -> None:
+    role_id = bao.root.auth.approle.read_role_id("people-me")["data"]["role_id"]
+    wrapped = bao.root.write_data("auth/approle/role/people-me/secret-id", data={}, wrap_ttl="60s")[
+        "wrap_info"
+    ]["token"]
+    connection = webex_vault.VaultConnection(
+        settings_from(
+            env_file, VAULT_ADDR=bao.address, VAULT_ROLE_ID=role_id, VAULT_SECRET_ID_WRAPPED=wrapped
+        )
+    )
+
+    connection.relogin()
+    first = connection.client.token
+    connection.relogin(first)  # the token was refused: a new login, no second unwrap
+    assert connection.client.token not in (first, wrapped)
+    assert (
+        connection.settings.vault_secret_id and connection.settings.vault_secret_id_wrapped is None
+    )
+
+
+def test_settings_take_a_secret_id_or_a_wrapped_one_not_both(env_file: Path) -> None:
+    with pytest.raises(
+        SettingsError, match="VAULT_SECRET_ID and VAULT_SECRET_ID_WRAPPED"
+    ) as caught:
+        settings_from(env_file, VAULT_ROLE_ID="r", VAULT_SECRET_ID="s", VAULT_SECRET_ID_WRAPPED="w")
+    assert_one_sentence(str(caught.value))
+
+
 # --- The oauthapp plugin's answers, replayed --------------------------------------------------
 
 
