@@ -3,7 +3,7 @@
 
 Each reader does what samples/people_me.py does, in a loop: it logs in once with the sample's
 AppRole identity (the settings file app_access wrote), then, until the time is up, reads the
-credential from Vault exactly as the sample does (<mount>/creds/<name> with minimum_seconds)
+credential from Vault exactly as the sample does (a plain read of <mount>/creds/<name>)
 and calls GET /people/me with the token. Nothing is cached between iterations, so every
 iteration costs Vault one read. Readers are threads of one process.
 
@@ -68,7 +68,6 @@ class Reader(threading.Thread):
             self._fail(error)
             self.start_barrier.abort()
             return
-        minimum = webex_vault.DEFAULT_MARGIN_SECONDS + webex_vault.VAULT_READ_SLACK_SECONDS
         try:
             self.start_barrier.wait()
         except threading.BrokenBarrierError:
@@ -81,7 +80,6 @@ class Reader(threading.Thread):
                         client,
                         self.settings.oauthapp_mount,
                         self.settings.oauthapp_credential,
-                        minimum_seconds=minimum,
                     )
                     read_done = time.perf_counter()
                     if self.webex:

@@ -17,7 +17,7 @@ import stat
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -34,11 +34,13 @@ DEFAULT_ENV_FILE = Path(__file__).resolve().with_name(".env")
 DEFAULT_WEB_ENV_FILE = Path(__file__).resolve().with_name("web.env")
 DEFAULT_MARGIN_SECONDS = 60
 DEFAULT_RETRY_AFTER_SECONDS = 15
-# Asked of Vault on top of the margin, so that a token which only just satisfies the plugin is
-# still outside the margin once the response has travelled back to us.
-VAULT_READ_SLACK_SECONDS = 10
 
-_ENV_FILE_SECRETS = ("VAULT_TOKEN", "VAULT_SECRET_ID", "FLASK_SECRET_KEY")
+_ENV_FILE_SECRETS = (
+    "VAULT_TOKEN",
+    "VAULT_SECRET_ID",
+    "VAULT_SECRET_ID_WRAPPED",
+    "FLASK_SECRET_KEY",
+)
 _MIN_SECRET_KEY_CHARS = 32
 _TRUE, _FALSE = ("true", "yes", "1", "on"), ("false", "no", "0", "off")
 # RFC 6749 section 3.3 scope-token characters, minus the comma that separates Vault list values.
@@ -160,6 +162,8 @@ class Settings:
     vault_token: str | None = field(default=None, repr=False)
     vault_role_id: str | None = field(default=None, repr=False)
     vault_secret_id: str | None = field(default=None, repr=False)
+    # A response-wrapping token around the secret ID: unwrapped once, at the first login.
+    vault_secret_id_wrapped: str | None = field(default=None, repr=False)
     vault_approle_mount: str = "approle"
     vault_cacert: str | None = None
     vault_namespace: str | None = None
@@ -200,11 +204,17 @@ class Settings:
             return value or None
 
         role_id, secret_id = get("VAULT_ROLE_ID"), get("VAULT_SECRET_ID")
-        if (role_id is None) != (secret_id is None):
-            missing = "VAULT_SECRET_ID" if secret_id is None else "VAULT_ROLE_ID"
+        wrapped = get("VAULT_SECRET_ID_WRAPPED")
+        if secret_id is not None and wrapped is not None:
+            raise SettingsError(
+                "VAULT_SECRET_ID and VAULT_SECRET_ID_WRAPPED are both set; keep only the one "
+                "the playbook wrote."
+            )
+        if (role_id is None) != (secret_id is None and wrapped is None):
+            missing = "VAULT_SECRET_ID" if role_id is not None else "VAULT_ROLE_ID"
             raise SettingsError(
                 f"{missing} must be set too: an AppRole login needs both VAULT_ROLE_ID and "
-                "VAULT_SECRET_ID."
+                "VAULT_SECRET_ID (or VAULT_SECRET_ID_WRAPPED)."
             )
         # The AppRole identity wins over VAULT_TOKEN: the playbook writes a least-privilege
         # AppRole, while a VAULT_TOKEN in the shell is often an operator's admin session.
@@ -242,6 +252,7 @@ class Settings:
             vault_token=token,
             vault_role_id=role_id,
             vault_secret_id=secret_id,
+            vault_secret_id_wrapped=wrapped,
             vault_approle_mount=_vault_path(
                 "VAULT_APPROLE_MOUNT", get("VAULT_APPROLE_MOUNT") or cls.vault_approle_mount
             ),
@@ -404,8 +415,35 @@ def vault_client(settings: Settings) -> hvac.Client:
     """A client for Vault, logged in with the token or the AppRole from the settings."""
     client = _new_client(settings)
     if settings.uses_approle:
-        login(client, settings)
+        login(client, unwrap_secret_id(client, settings))
     return client
+
+
+def unwrap_secret_id(client: hvac.Client, settings: Settings) -> Settings:
+    """The settings with the secret ID out of its response-wrapping token (sys/wrapping/unwrap).
+
+    A wrapping token works once: the playbook writes a new one on its next run.
+    """
+    if settings.vault_secret_id is not None or settings.vault_secret_id_wrapped is None:
+        return settings
+    unwrapper = _new_client(replace(settings, vault_token=settings.vault_secret_id_wrapped))
+    try:
+        response = unwrapper.adapter.post("/v1/sys/wrapping/unwrap")
+    except (hvac.exceptions.InvalidRequest, hvac.exceptions.Forbidden) as error:
+        raise VaultTokenInvalid(
+            "Vault refused VAULT_SECRET_ID_WRAPPED (a wrapped secret ID works once, and only "
+            f"for a limited time: {_detail(error)}); re-run the playbook "
+            "(ansible-playbook playbooks/app_access.yml) to write a new one."
+        ) from error
+    except (hvac.exceptions.VaultError, requests.exceptions.RequestException) as error:
+        raise _vault_error(error, client, "update", "sys/wrapping/unwrap") from error
+    data = response.get("data") if isinstance(response, dict) else None
+    if not isinstance(data, dict) or not data.get("secret_id"):
+        raise VaultTokenInvalid(
+            "VAULT_SECRET_ID_WRAPPED does not wrap a secret ID; re-run the playbook "
+            "(ansible-playbook playbooks/app_access.yml) to write a new one."
+        )
+    return replace(settings, vault_secret_id=data["secret_id"], vault_secret_id_wrapped=None)
 
 
 def _new_client(settings: Settings) -> hvac.Client:
@@ -447,7 +485,10 @@ def login(client: hvac.Client, settings: Settings) -> None:
 def read_credential(
     client: hvac.Client, mount: str, name: str, minimum_seconds: int = 0
 ) -> Credential:
-    """Read `<mount>/creds/<name>`; the plugin refreshes first if fewer seconds are left."""
+    """Read `<mount>/creds/<name>`; the plugin refreshes first if fewer seconds are left.
+
+    minimum_seconds is for an operator's token only: the samples' policies refuse it.
+    """
     path = f"{mount}/creds/{name}"
     # The adapter rather than client.read(): read() takes no query parameters, and it turns
     # every 404 into None, hiding whether the credential or the whole engine is missing.
@@ -486,7 +527,13 @@ def auth_code_url(
 ) -> AuthCodeURL:
     """The Webex authorize URL; the plugin invents a state when none is given."""
     path = f"{mount}/auth-code-url"
-    data: dict[str, Any] = {"server": server, "redirect_url": redirect_url, "scopes": scopes}
+    # One comma-separated string, as the web app's policy pins it (a JSON list never matches
+    # a policy's allowed_parameters value).
+    data: dict[str, Any] = {
+        "server": server,
+        "redirect_url": redirect_url,
+        "scopes": ",".join(scopes),
+    }
     if state is not None:
         data["state"] = state
     with _vault_errors(client, "update", path, mount=mount):
@@ -540,6 +587,7 @@ class VaultConnection:
         with self._login_lock:
             if refused_token is not None and self._logged_in and self.client.token != refused_token:
                 return
+            self.settings = unwrap_secret_id(self.client, self.settings)
             login(self.client, self.settings)
             self._logged_in = True
 
@@ -762,6 +810,11 @@ class TokenProvider:
 
     One provider serves many credential names (the web app keeps one per user). It is
     thread-safe, and concurrent callers for the same name share a single Vault read.
+
+    Reads are plain: the samples' policies refuse `minimum_seconds`, which would let any reader
+    make the plugin refresh at Webex on every read. The plugin refreshes in the background
+    ahead of expiry and on a read within its own 10 s of it; a token that Vault returns inside
+    the margin is therefore handed out, but not cached, so the next call asks Vault again.
     """
 
     def __init__(
@@ -794,20 +847,19 @@ class TokenProvider:
             if cached is not None and self._outside_margin(cached):
                 return cached
             fresh = self._read(name)
-            if fresh.expire_time is not None and not self._outside_margin(fresh):
-                left = (fresh.expire_time - self._clock()).total_seconds()
+            if fresh.expire_time is not None and fresh.expire_time <= self._clock():
                 raise CredentialRefreshFailed(
-                    f"Vault returned a Webex token for {self._mount}/creds/{name} that expires "
-                    f"in {max(left, 0):.0f} seconds, inside the {self._margin:g} second safety "
-                    f"margin; try again in a minute, or re-authorize it: "
+                    f"Vault returned a Webex token for {self._mount}/creds/{name} that has "
+                    f"already expired; try again in a minute, or re-authorize it: "
                     f"{authorize_hint(self._mount, name)}."
                 )
             with self._lock:
-                # A token without an expiry could be revoked at any time: ask Vault every time.
-                if fresh.expire_time is None:
-                    self._cache.pop(name, None)
-                else:
+                # A token without an expiry could be revoked at any time, and one inside the
+                # margin is about to be refreshed: ask Vault again next time.
+                if self._outside_margin(fresh):
                     self._cache[name] = fresh
+                else:
+                    self._cache.pop(name, None)
             return fresh
 
     def forget(self, name: str) -> None:
@@ -825,14 +877,13 @@ class TokenProvider:
         return (credential.expire_time - self._clock()).total_seconds() > self._margin
 
     def _read(self, name: str) -> Credential:
-        minimum = math.ceil(self._margin) + VAULT_READ_SLACK_SECONDS
         try:
-            return read_credential(self._client, self._mount, name, minimum_seconds=minimum)
+            return read_credential(self._client, self._mount, name)
         except VaultTokenInvalid:
             if self._relogin is None:
                 raise
             self._relogin()  # an AppRole token has a short TTL; log in again once
-            return read_credential(self._client, self._mount, name, minimum_seconds=minimum)
+            return read_credential(self._client, self._mount, name)
 
 
 # --- Webex ------------------------------------------------------------------------------------

@@ -41,6 +41,8 @@ MOUNT = "oauthapp"
 SERVER = "webex-myapp"
 STATE_MOUNT = "webex-vault-state"
 SCOPES = ["spark:people_read"]
+# The scopes as the web app sends them, and as its policy pins them: one comma-separated string.
+SCOPE = ",".join(SCOPES)
 # Above the plugin's 10 s expiry delta: a shorter token counts as expired the moment it is issued.
 SHORT_LIFETIME = 13
 
@@ -436,7 +438,7 @@ def get_code(client: hvac.Client, mount: str = MOUNT) -> str:
     state = secrets.token_urlsafe(24)
     response = client.write_data(
         f"{mount}/auth-code-url",
-        data={"server": SERVER, "redirect_url": REDIRECT_URL, "scopes": SCOPES, "state": state},
+        data={"server": SERVER, "redirect_url": REDIRECT_URL, "scopes": SCOPE, "state": state},
     )
     return approve(response["data"]["url"], state, requests.Session())
 

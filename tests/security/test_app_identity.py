@@ -4,7 +4,8 @@ Each identity logs in with AppRole from the settings file the playbook wrote, as
 and is then refused everything an attacker holding that file would want: the Webex client
 secret (servers/*), the plugin configuration, sys/*, other mounts, tokens of other users, and
 the parameters that would let it pick the redirect URL, import a refresh token or start a
-device flow. What it needs still works.
+device flow, ask for other scopes, or make the plugin refresh at Webex on every read
+(minimum_seconds). What it needs still works.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dotenv import dotenv_values
 from .security_helpers import (
     MOUNT,
     REDIRECT_URL,
+    SCOPE,
     SCOPES,
     SERVER,
     STATE_MOUNT,
@@ -132,7 +134,7 @@ def test_web_app_signs_a_user_in_with_the_pinned_redirect(
     name = f"{APP_PREFIX}/{credential_name}"
     link = app_client.write_data(
         f"{MOUNT}/auth-code-url",
-        data={"server": SERVER, "redirect_url": REDIRECT_URL, "scopes": SCOPES, "state": "s-1"},
+        data={"server": SERVER, "redirect_url": REDIRECT_URL, "scopes": SCOPE, "state": "s-1"},
     )
     assert link["data"]["url"].startswith(f"{security_emulator.base_url}/v1/authorize?")
     code = get_code(app_client)
@@ -140,15 +142,8 @@ def test_web_app_signs_a_user_in_with_the_pinned_redirect(
         f"{MOUNT}/creds/{name}",
         data={"server": SERVER, "code": code, "redirect_url": REDIRECT_URL},
     )
-    # The samples read with minimum_seconds (the plugin refreshes first if fewer are left); the
-    # policy's allowed_parameters must let that query parameter through.
-    status, body = raw(
-        security_stack,
-        "GET",
-        f"{MOUNT}/creds/{name}",
-        app_client.token,
-        params={"minimum_seconds": "70"},
-    )
+    # A plain read, as the samples do.
+    status, body = raw(security_stack, "GET", f"{MOUNT}/creds/{name}", app_client.token)
     assert status == 200, body
     assert security_emulator.people_me(body["data"]["access_token"]).status_code == 200
     assert "refresh_token" not in body["data"]
@@ -187,12 +182,15 @@ def test_web_app_signs_a_user_in_with_the_pinned_redirect(
         ),
         ("provider_options", "creds", {"provider_options": {"token_url": FOREIGN_REDIRECT}}),
         ("maximum_expiry_seconds", "creds", {"maximum_expiry_seconds": 1}),
+        ("another scope", "auth-code-url", {"scopes": "spark:all"}),
+        ("an extra scope", "auth-code-url", {"scopes": f"{SCOPE},spark:all"}),
+        ("scopes on the exchange", "creds", {"scopes": "spark:all"}),
     ],
 )
 def test_web_app_cannot_change_what_the_policy_pins(app_client, credential_name, what, path, data):
     if path == "auth-code-url":
         target = f"{MOUNT}/auth-code-url"
-        request = {"server": SERVER, "redirect_url": REDIRECT_URL, "scopes": SCOPES, **data}
+        request = {"server": SERVER, "redirect_url": REDIRECT_URL, "scopes": SCOPE, **data}
     else:
         target = f"{MOUNT}/creds/{APP_PREFIX}/{credential_name}"
         request = {"server": SERVER, "code": "any-code", "redirect_url": REDIRECT_URL, **data}
@@ -221,11 +219,7 @@ def test_web_app_stays_under_its_prefix(security_stack, app_client, cli_credenti
 
 def test_cli_reads_its_one_credential_only(security_stack, cli_client, cli_credential_authorized):
     status, body = raw(
-        security_stack,
-        "GET",
-        f"{MOUNT}/creds/{cli_credential_authorized}",
-        cli_client.token,
-        params={"minimum_seconds": "70"},
+        security_stack, "GET", f"{MOUNT}/creds/{cli_credential_authorized}", cli_client.token
     )
     assert status == 200, body
     assert set(body["data"]) == {"access_token", "expire_time", "server", "type"}
@@ -252,8 +246,12 @@ def test_login_tokens_are_short_lived_and_carry_one_policy(
     security_stack, app_client, cli_client, identity
 ):
     client = app_client if identity == "webex-app" else cli_client
-    token = client.auth.token.lookup_self()["data"]
-    assert sorted(token["policies"]) == ["default", identity]
+    # Its own policy only, not `default` too (cubbyhole, sys/wrapping/wrap, sys/tools, and
+    # auth/token/lookup-self: the token cannot even look itself up); read with the root token.
+    assert_denied(client, "read", "auth/token/lookup-self")
+    root = security_stack.client()
+    token = root.auth.token.lookup(client.token)["data"]
+    assert token["policies"] == [identity]
     assert 0 < token["ttl"] <= 900
     assert token["creation_ttl"] == 900
     assert token["renewable"] is True
@@ -261,7 +259,7 @@ def test_login_tokens_are_short_lived_and_carry_one_policy(
     assert role["token_max_ttl"] == 3600
     assert role["token_policies"] == [identity]
     # Renewal stops at the role's maximum, not the server's 32-day default.
-    renewed = client.auth.token.renew_self(increment=10**6)["auth"]
+    renewed = root.auth.token.renew(client.token, increment=10**6)["auth"]
     assert renewed["lease_duration"] <= 3600
 
 
@@ -272,3 +270,49 @@ def test_settings_files_are_private_and_hold_no_root_token(security_stack):
         text = path.read_text()
         assert root not in text
         assert "VAULT_TOKEN" not in dotenv_values(path)
+
+
+def test_web_app_gets_authorize_urls_for_its_configured_scopes_only(security_stack, app_client):
+    """The policy pins `scopes` to oauthapp_webex_app_scopes: a stolen web app identity cannot
+    start a sign-in that would give it a token with more rights (spark:all)."""
+    request = {"server": SERVER, "redirect_url": REDIRECT_URL, "state": "s-2"}
+    link = app_client.write_data(f"{MOUNT}/auth-code-url", data={**request, "scopes": SCOPE})
+    assert "scope=spark%3Apeople_read&" in link["data"]["url"]
+    for scopes in ("spark:all", ["spark:all"], f"{SCOPE},spark:all", "spark:people_read*"):
+        status, _ = raw(
+            security_stack,
+            "PUT",
+            f"{MOUNT}/auth-code-url",
+            app_client.token,
+            json={**request, "scopes": scopes},
+        )
+        assert status == 403, scopes
+
+
+@pytest.mark.parametrize("identity", ["webex-app", "webex-cli"])
+def test_reads_with_minimum_seconds_are_refused(
+    security_stack, app_client, cli_client, cli_credential_authorized, credential_name, identity
+):
+    """minimum_seconds on a read makes the plugin refresh at Webex whenever fewer seconds are
+    left: with a huge value, on every read (the rate limit burns). A GET's query parameters go
+    through the policy's allowed_parameters and denied_parameters like a write's body, on both
+    servers; a plain read still works."""
+    if identity == "webex-app":
+        client, name = app_client, f"{APP_PREFIX}/{credential_name}"
+        authorize_credential(security_stack.client(), name)
+    else:
+        client, name = cli_client, cli_credential_authorized
+    path = f"{MOUNT}/creds/{name}"
+    refreshes = security_stack.emulator.stats()["grant_types"].get("refresh_token", 0)
+
+    status, body = raw(security_stack, "GET", path, client.token)
+    assert status == 200, body
+    for params in (
+        {"minimum_seconds": "99999999"},
+        {"minimum_seconds": "0"},
+        {"MINIMUM_SECONDS": "99999999"},
+        [("minimum_seconds", "1"), ("minimum_seconds", "99999999")],
+    ):
+        status, body = raw(security_stack, "GET", path, client.token, params=params)
+        assert status == 403, (params, body)
+    assert security_stack.emulator.stats()["grant_types"].get("refresh_token", 0) == refreshes

@@ -517,20 +517,31 @@ def test_cache_reuses_a_token_until_the_margin(fake_vault: FakeVault, clock: Clo
     first = tokens.access_token("alice")
     clock.advance(600 - 61)  # 61 s left: still outside the margin
     assert tokens.access_token("alice") == first
-    clock.advance(1)  # exactly 60 s left: inside the margin, never served
+    clock.advance(1)  # exactly 60 s left: inside the margin, never served from the cache
     assert tokens.access_token("alice") != first
 
-    # The plugin is asked to refresh first (margin + slack for the read itself).
-    assert fake_vault.calls == [("alice", 70), ("alice", 70)]
+    # Plain reads: the samples' policies refuse minimum_seconds (a forced refresh at Webex).
+    assert fake_vault.calls == [("alice", 0), ("alice", 0)]
 
 
-def test_cache_never_serves_a_token_inside_the_margin(fake_vault: FakeVault, clock: Clock) -> None:
-    fake_vault.lifetime = 30  # e.g. a clock skew between this host and Vault
+def test_a_token_inside_the_margin_is_served_but_not_cached(
+    fake_vault: FakeVault, clock: Clock
+) -> None:
+    # Vault hands out a token that the plugin will refresh soon (in the background, or on a
+    # read within its own 10 s): usable now, asked for again next time.
+    fake_vault.lifetime = 30
     tokens = TokenProvider(object(), "oauthapp", margin_seconds=60, clock=clock)
 
-    with pytest.raises(
-        CredentialRefreshFailed, match="inside the 60 second safety margin"
-    ) as caught:
+    assert tokens.access_token("alice") == "token-1"
+    assert tokens.access_token("alice") == "token-2"
+    assert fake_vault.calls == [("alice", 0), ("alice", 0)]
+
+
+def test_cache_never_serves_an_expired_token(fake_vault: FakeVault, clock: Clock) -> None:
+    fake_vault.lifetime = -5  # e.g. a clock skew between this host and Vault
+    tokens = TokenProvider(object(), "oauthapp", margin_seconds=60, clock=clock)
+
+    with pytest.raises(CredentialRefreshFailed, match="has already expired") as caught:
         tokens.access_token("alice")
     assert "token-1" not in str(caught.value)
     assert_one_sentence(str(caught.value))
@@ -710,6 +721,57 @@ def test_approle_login_refused(
     assert_one_sentence(str(caught.value))
 
 
+def test_approle_login_with_a_wrapped_secret_id_works_once(bao: Bao, env_file: Path) -> None:
+    """The playbook can write a response-wrapped secret ID: the sample unwraps it at start-up,
+    and a second start with the same (now used) wrapping token says to re-run the playbook."""
+    role_id = bao.root.auth.approle.read_role_id("people-me")["data"]["role_id"]
+    wrapped = bao.root.write_data("auth/approle/role/people-me/secret-id", data={}, wrap_ttl="60s")[
+        "wrap_info"
+    ]["token"]
+    settings = settings_from(
+        env_file, VAULT_ADDR=bao.address, VAULT_ROLE_ID=role_id, VAULT_SECRET_ID_WRAPPED=wrapped
+    )
+    assert settings.uses_approle and wrapped not in repr(settings)
+
+    client = webex_vault.vault_client(settings)
+    assert client.auth.token.lookup_self()["data"]["policies"] == ["default", "webex-reader"]
+
+    with pytest.raises(VaultTokenInvalid, match="re-run the playbook") as caught:
+        webex_vault.vault_client(settings)
+    assert wrapped not in str(caught.value)
+    assert_one_sentence(str(caught.value))
+
+
+def test_vault_connection_unwraps_once_and_logs_in_again_with_the_secret_id(
+    bao: Bao, env_file: Path
+) -> None:
+    role_id = bao.root.auth.approle.read_role_id("people-me")["data"]["role_id"]
+    wrapped = bao.root.write_data("auth/approle/role/people-me/secret-id", data={}, wrap_ttl="60s")[
+        "wrap_info"
+    ]["token"]
+    connection = webex_vault.VaultConnection(
+        settings_from(
+            env_file, VAULT_ADDR=bao.address, VAULT_ROLE_ID=role_id, VAULT_SECRET_ID_WRAPPED=wrapped
+        )
+    )
+
+    connection.relogin()
+    first = connection.client.token
+    connection.relogin(first)  # the token was refused: a new login, no second unwrap
+    assert connection.client.token not in (first, wrapped)
+    assert (
+        connection.settings.vault_secret_id and connection.settings.vault_secret_id_wrapped is None
+    )
+
+
+def test_settings_take_a_secret_id_or_a_wrapped_one_not_both(env_file: Path) -> None:
+    with pytest.raises(
+        SettingsError, match="VAULT_SECRET_ID and VAULT_SECRET_ID_WRAPPED"
+    ) as caught:
+        settings_from(env_file, VAULT_ROLE_ID="r", VAULT_SECRET_ID="s", VAULT_SECRET_ID_WRAPPED="w")
+    assert_one_sentence(str(caught.value))
+
+
 # --- The oauthapp plugin's answers, replayed --------------------------------------------------
 
 
@@ -805,7 +867,8 @@ def test_auth_code_url_and_delete(stub_vault: Stub) -> None:
 
     assert result.url.startswith("https://webexapis.com/v1/authorize?")
     assert result.state == "CuEqLTRFOZ_V2tKAmoxJxZLBHcXnZN1GuLuABggTGKM"
-    assert stub_vault.seen[0]["body"]["scopes"] == ["spark:people_read"]
+    # One comma-separated string: the web app's policy pins that string, and refuses a list.
+    assert stub_vault.seen[0]["body"]["scopes"] == "spark:people_read"
     assert "state" not in stub_vault.seen[0]["body"]
     assert [seen["method"] for seen in stub_vault.seen] == ["POST", "DELETE"]
 
@@ -927,7 +990,8 @@ def test_cli_prints_the_display_name(
     assert result.returncode == 0, result.stderr
     assert result.stdout == "User displayName: Alice Example\n"
     assert result.stderr == ""
-    assert stub_vault.seen[-1]["query"] == "minimum_seconds=70"
+    # A plain read: the sample's policy refuses minimum_seconds.
+    assert stub_vault.seen[-1]["query"] == ""
     assert stub_webex.seen[-1]["headers"]["Authorization"] == f"Bearer {ACCESS_TOKEN}"
 
 
