@@ -209,6 +209,11 @@ def snapshot_tree(into: Path, name: str) -> Path:
             ".git", ".venv", ".local", "results", "__pycache__", "output", ".*_cache"
         ),
     )
+    # The copy is the collection webex_vault.oauthapp for its own ansible.cfg, as `make venv`
+    # makes a checkout one.
+    link = tree / ".local" / "collections" / "ansible_collections" / "webex_vault" / "oauthapp"
+    link.parent.mkdir(parents=True)
+    link.symlink_to(tree)
     return tree
 
 
