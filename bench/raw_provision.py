@@ -109,7 +109,7 @@ def server_stage(v: dict[str, Any], session: requests.Session, run: Run) -> None
         f'plugin_directory = "{plugin_dir}"\n'
         "# Plugin processes reach the server through api_addr while a mount starts.\n"
         f'api_addr      = "{v["api_url"]}"\n'
-        "disable_mlock = true\n"
+        # OpenBao (the bench's server) has no mlock: the role writes disable_mlock for Vault only.
         'log_level     = "info"\n'
     )
     ensure_file(data_dir / "server.hcl", hcl, 0o640, run)
@@ -318,6 +318,8 @@ def app_access_stage(v: dict[str, Any], client: hvac.Client, run: Run) -> None:
         "oauthapp_webex_cli_credential": "people-me",
         "oauthapp_webex_app_credential_prefix": "webex",
         "oauthapp_webex_app_redirect_url": "http://localhost:5000/auth",
+        "oauthapp_webex_app_scopes": ["spark:people_read"],
+        "oauthapp_webex_app_secret_id_wrap_ttl": "",
         "oauthapp_webex_env_vault_addr": v["api_url"],
         "oauthapp_webex_approle_mount": approle,
         "oauthapp_webex_env_webex_api_base_url": v["webex_api_base_url"],
@@ -334,10 +336,15 @@ def app_access_stage(v: dict[str, Any], client: hvac.Client, run: Run) -> None:
             "token_max_ttl": 3600,
             "secret_id_ttl": 2592000,
             "secret_id_num_uses": 0,
-            "token_no_default_policy": False,
+            "token_no_default_policy": True,
+            # The local inventory's oauthapp_webex_app_bound_cidrs.
+            "secret_id_bound_cidrs": ["127.0.0.1/32"],
+            "token_bound_cidrs": ["127.0.0.1/32"],
         }
         current = read_or_none(client, f"auth/{approle}/role/{name}", run) or {}
-        if {key: current.get(key) for key in desired} != desired:
+        # The server answers a /32 (or /128) token CIDR as a bare address.
+        compared = {**desired, "token_bound_cidrs": ["127.0.0.1"]}
+        if {key: current.get(key) for key in desired} != compared:
             write(client, f"auth/{approle}/role/{name}", desired, run)
 
         if not env_file:
@@ -366,7 +373,13 @@ def app_access_stage(v: dict[str, Any], client: hvac.Client, run: Run) -> None:
             )
             secret_id = answer["data"]["secret_id"]
         content = templates.get_template("sample.env.j2").render(
-            context, __identity={"name": name, "role_id": role_id, "secret_id": secret_id}
+            context,
+            __identity={
+                "name": name,
+                "role_id": role_id,
+                "secret_id": secret_id,
+                "secret_id_key": "VAULT_SECRET_ID",
+            },
         )
         ensure_file(Path(env_file), content, 0o600, run)
 
