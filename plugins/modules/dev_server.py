@@ -125,7 +125,6 @@ config_changed:
 import os
 import secrets
 import string
-import subprocess
 import tempfile
 import time
 
@@ -220,46 +219,55 @@ def ensure_root_token(module):
     return True
 
 
+# setsid: the server leaves the module's session and outlives it; its output goes to the log.
+START_SCRIPT = 'umask 077; setsid nohup "$0" "$@" > "$DEV_SERVER_LOG" 2>&1 < /dev/null & echo $!'
+
+
 def start(module):
+    """Start the server in the background; its process ID."""
     params = module.params
     with open(params["root_token_file"]) as handle:
         token = handle.read().strip()
-    environment = dict(os.environ, VAULT_DEV_ROOT_TOKEN_ID=token, BAO_DEV_ROOT_TOKEN_ID=token)
     argv = [
+        "/bin/sh",
+        "-c",
+        START_SCRIPT,
         params["binary"],
         "server",
         "-dev",
-        f"-dev-listen-address={params['listen_address']}",
-        f"-config={params['config_file']}",
+        "-dev-listen-address=" + params["listen_address"],
+        "-config=" + params["config_file"],
     ]
-    # The server's own files (its log holds the root token) are for the owner only.
-    os.umask(0o077)
-    with open(params["log_file"], "wb") as log:
-        try:
-            process = subprocess.Popen(
-                argv,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env=environment,
-                start_new_session=True,
-                close_fds=True,
-            )
-        except OSError as exc:
-            module.fail_json(msg=f"Could not start {params['binary']}: {exc.strerror}.")
+    environment = {
+        "VAULT_DEV_ROOT_TOKEN_ID": token,
+        "BAO_DEV_ROOT_TOKEN_ID": token,
+        "DEV_SERVER_LOG": params["log_file"],
+    }
+    rc, out, err = module.run_command(argv, environ_update=environment)
+    if rc != 0 or not out.strip().isdigit():
+        module.fail_json(msg=f"Could not start {params['binary']}: {err.strip() or rc}")
+    pid = int(out.strip())
     with open(params["pid_file"], "w") as handle:
-        handle.write(f"{process.pid}\n")
-    return process
+        handle.write(f"{pid}\n")
+    return pid
 
 
-def wait_active(module, process):
+def running(pid):
+    """Whether the process is alive (a zombie, exited but not reaped yet, is not)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def wait_active(module, pid):
     deadline = time.monotonic() + module.params["start_timeout"]
     status = health(module, module.params["api_addr"])
     while status != 200:
-        if process is not None and process.poll() is not None:
+        if pid is not None and not running(pid):
             module.fail_json(
-                msg=f"The dev server exited (status {process.returncode}) before it answered; "
-                f"see {module.params['log_file']}.",
+                msg=f"The dev server exited before it answered; see {module.params['log_file']}.",
                 status=status,
             )
         if time.monotonic() > deadline:
@@ -323,11 +331,11 @@ def main():
             f"{params['config_file']} changed but the dev server at {params['api_addr']} keeps "
             "running with the old one; stop it (make down) to apply it."
         )
-    process = None
+    pid = None
     if started and not module.check_mode:
-        process = start(module)
+        pid = start(module)
     if status != 200 and not module.check_mode:
-        status = wait_active(module, process)
+        status = wait_active(module, pid)
     module.exit_json(
         changed=changed or started,
         status=status,
