@@ -23,6 +23,7 @@ import sys
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -38,10 +39,12 @@ from flask import (
     session,
     url_for,
 )
+from werkzeug.exceptions import BadRequest, HTTPException
+from werkzeug.serving import WSGIRequestHandler, run_simple
+from werkzeug.wrappers import Response
 
-# As a script, Python puts this file's folder first on sys.path (see people_me.py).
+# The helper package (src/webex_vault), installed into the virtualenv by `make venv`.
 from webex_vault import (
-    DEFAULT_WEB_ENV_FILE,
     AuthorizationFailed,
     CredentialMissing,
     CredentialRefreshFailed,
@@ -60,10 +63,9 @@ from webex_vault import (
     WebexUnauthorized,
     webex_people_me,
 )
-from werkzeug.exceptions import BadRequest, HTTPException
-from werkzeug.serving import WSGIRequestHandler, run_simple
-from werkzeug.wrappers import Response
 
+# The web app's own settings file (its AppRole identity), written by the playbook beside this file.
+DEFAULT_WEB_ENV_FILE = Path(__file__).resolve().with_name("web.env")
 STATE_TTL_SECONDS = 600
 # Session keys. Flask's session is a signed (not encrypted) cookie: nothing secret goes in it.
 _CREDENTIAL_ID = "credential_id"

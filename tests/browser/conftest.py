@@ -21,9 +21,10 @@ from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
-from people_me_flask import RedactingRequestHandler, create_app
-from webex_vault import DEFAULT_WEB_ENV_FILE, Settings
+from people_me_flask import DEFAULT_WEB_ENV_FILE, RedactingRequestHandler, create_app
 from werkzeug.serving import make_server
+
+from webex_vault import Settings
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")

@@ -15,8 +15,9 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import requests
-import webex_vault
 from authorize_user import approve
+
+import webex_vault
 from webex_vault import CredentialMissing
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]

@@ -23,12 +23,12 @@ import hvac
 import people_me_flask
 import pytest
 import requests
-import webex_vault
 from authorize_user import approve
 from flask import Flask
 from flask.testing import FlaskClient
 from people_me_flask import create_app
 from test_samples import Bao
+
 from webex_vault import (
     AuthCodeURL,
     AuthorizationFailed,
@@ -840,7 +840,7 @@ def web_settings_from(web_env: Path, **values: str) -> Settings:
     return Settings.from_environment(
         {"WEBEX_VAULT_WEB_ENV_FILE": str(web_env), **values},
         env_file_variable="WEBEX_VAULT_WEB_ENV_FILE",
-        default_env_file=webex_vault.DEFAULT_WEB_ENV_FILE,
+        default_env_file=people_me_flask.DEFAULT_WEB_ENV_FILE,
     )
 
 
@@ -870,7 +870,9 @@ def test_web_settings_defaults(tmp_path: Path) -> None:
 
 
 def test_web_settings_default_file_is_samples_web_env() -> None:
-    assert Path(people_me_flask.__file__).with_name("web.env") == webex_vault.DEFAULT_WEB_ENV_FILE
+    assert (
+        Path(people_me_flask.__file__).with_name("web.env") == people_me_flask.DEFAULT_WEB_ENV_FILE
+    )
 
 
 @pytest.mark.parametrize(
