@@ -20,13 +20,10 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import hvac
-import people_me_flask
 import pytest
 import requests
-from authorize_user import approve
 from flask import Flask
 from flask.testing import FlaskClient
-from people_me_flask import create_app
 from test_samples import Bao
 
 from webex_vault import (
@@ -46,6 +43,11 @@ from webex_vault import (
     VaultTokenInvalid,
     VaultUnreachable,
 )
+from webex_vault_testing import approve
+from webex_vault_testing.samples import load_sample
+
+people_me_flask = load_sample("people_me_flask")
+create_app = people_me_flask.create_app
 
 REDIRECT_URL = "http://localhost:5000/auth"
 SECRET_KEY = "k" * 64
@@ -860,7 +862,7 @@ def test_web_settings_defaults(tmp_path: Path) -> None:
     empty = tmp_path / "empty.env"
     empty.write_text("")
     settings = web_settings_from(
-        empty, VAULT_ADDR="http://v:8200", VAULT_ROLE_ID="r", VAULT_SECRET_ID="s"
+        empty, VAULT_ADDR="https://v:8200", VAULT_ROLE_ID="r", VAULT_SECRET_ID="s"
     )
 
     assert settings.oauthapp_credential_prefix == "webex"

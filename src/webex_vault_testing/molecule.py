@@ -1,4 +1,4 @@
-"""What the scenarios' testinfra tests share: the scenario's settings (from the environment
+"""What the Molecule scenarios' testinfra tests share: the scenario's settings (from the environment
 that molecule.yml sets), the container, an hvac client with the root token from the init file,
 the scenario's Webex emulator, and a way to run the repository's playbooks against the scenario.
 
@@ -23,12 +23,9 @@ import requests
 import testinfra
 import yaml
 
-REPO = Path(os.environ["MOLECULE_PROJECT_DIRECTORY"])
-sys.path[:0] = [str(REPO / "tools"), str(REPO / "samples")]
-
-from authorize_user import authorize  # noqa: E402
-
-import webex_vault  # noqa: E402
+import webex_vault
+from webex_vault_testing.authorize import authorize
+from webex_vault_testing.base import REPO
 
 # The server the scenario runs (molecule.yml): `openbao` or `vault`; service, user and
 # folders are named after it (molecule/shared/group_vars).
@@ -177,7 +174,7 @@ def sha256_of(host: testinfra.host.Host, path: str) -> str:
     return host.check_output(f"sha256sum {path}").split()[0]
 
 
-# --- Fixtures of both scenarios' tests (their conftest.py imports these) -----------------------
+# --- Fixtures of the scenarios' tests (their conftest.py imports these) -----------------------
 
 
 @pytest.fixture(scope="session", name="scenario")
