@@ -1,6 +1,6 @@
 """Unit tests for samples/people_me_flask.py, the web sample, through Flask's test client.
 
-Webex is the real emulator (tools/webex_emulator.py, in a thread on 127.0.0.1): its consent
+Webex is the real emulator (webex_emulator, in a thread on 127.0.0.1): its consent
 page, codes, tokens, people/me, 401s and 429s. Vault is a stand-in with the interface of
 webex_vault.VaultConnection that exchanges codes with the emulator as the oauthapp plugin
 would, so each branch of the app can be driven and checked in milliseconds. Where Vault's own
