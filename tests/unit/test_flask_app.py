@@ -1,4 +1,5 @@
-"""Unit tests for samples/people_me_flask.py, the web sample, through Flask's test client.
+"""Unit tests for the web sample (samples/people_me_flask.py, the package webex_vault_web),
+through Flask's test client.
 
 Webex is the real emulator (webex_emulator, in a thread on 127.0.0.1): its consent
 page, codes, tokens, people/me, 401s and 429s. Vault is a stand-in with the interface of
@@ -26,6 +27,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from test_samples import Bao
 
+import webex_vault_web.auth
+import webex_vault_web.people
+import webex_vault_web.security
 from webex_vault import (
     AuthCodeURL,
     AuthorizationFailed,
@@ -500,8 +504,8 @@ def test_callback_refuses_an_expired_state(
     authorize_url = start_sign_in(client)
     state = state_of(authorize_url)
     code = approve(authorize_url, state, requests.Session())
-    later = time.time() + people_me_flask.STATE_TTL_SECONDS + 1
-    monkeypatch.setattr(people_me_flask.time, "time", lambda: later)
+    later = time.time() + webex_vault_web.security.STATE_TTL_SECONDS + 1
+    monkeypatch.setattr(webex_vault_web.auth.time, "time", lambda: later)
 
     response = client.get(callback_url(code=code, state=state))
 
@@ -758,7 +762,7 @@ def test_an_avatar_that_is_not_a_plain_http_url_is_left_out(
     ],
 )
 def test_origin(url: str, origin: str | None) -> None:
-    assert people_me_flask._origin(url) == origin
+    assert webex_vault_web.security.origin(url) == origin
 
 
 # --- Headers, cookies, configuration ------------------------------------------------------------
@@ -1067,4 +1071,4 @@ def test_the_app_logs_in_with_its_approle_only_when_needed(emulator: Any) -> Non
     ],
 )
 def test_expiry_in_words(seconds: int, words: str) -> None:
-    assert people_me_flask._in_words(timedelta(seconds=seconds)) == words
+    assert webex_vault_web.people.in_words(timedelta(seconds=seconds)) == words
