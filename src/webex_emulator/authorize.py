@@ -8,6 +8,7 @@ import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import cast
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from flask import Response, redirect
@@ -142,6 +143,7 @@ def redirect_with(uri: str, params: Mapping[str, str | None]) -> Response:
     parts = urlsplit(uri)
     extra = urlencode({name: value for name, value in params.items() if value is not None})
     query = f"{parts.query}&{extra}" if parts.query else extra
-    response = redirect(urlunsplit(parts._replace(query=query)), code=302)
+    # flask.redirect builds the app's response class, a flask Response.
+    response = cast(Response, redirect(urlunsplit(parts._replace(query=query)), code=302))
     response.headers["Cache-Control"] = "no-store"
     return response

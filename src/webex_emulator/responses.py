@@ -38,7 +38,8 @@ def tracking_id() -> str:
     """One Webex-style tracking id per request, shared by the error body and the header."""
     if "tracking_id" not in g:
         g.tracking_id = f"ROUTER_{str(uuid.uuid4()).upper()}"
-    return g.tracking_id
+    value: str = g.tracking_id
+    return value
 
 
 def webex_error(status: int, description: str, message: str | None = None) -> Response:

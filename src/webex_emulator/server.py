@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, jsonify, request
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.serving import WSGIRequestHandler, make_server
 
@@ -26,10 +27,14 @@ _log = logging.getLogger("webex_emulator")
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 
 
+class _OrderedJSONProvider(DefaultJSONProvider):
+    sort_keys = False  # keep the documented field order of Webex answers
+
+
 def create_app(settings: EmulatorSettings, clock: Callable[[], float] = time.time) -> Flask:
     """The emulator as a WSGI app. clock lets tests move time instead of sleeping."""
     app = Flask(__name__, template_folder=str(TEMPLATE_DIR), static_folder=None)
-    app.json.sort_keys = False  # keep the documented field order of Webex answers
+    app.json = _OrderedJSONProvider(app)
     app.extensions["webex_emulator"] = EmulatorState(settings, clock)
     app.register_blueprint(webex)
     app.register_blueprint(control)

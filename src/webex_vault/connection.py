@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import hvac
 
@@ -21,6 +21,8 @@ from webex_vault.vault import (
     unwrap_secret_id,
     write_authorization_code,
 )
+
+_T = TypeVar("_T")
 
 
 class VaultConnection:
@@ -67,7 +69,7 @@ class VaultConnection:
         if not self._logged_in:
             self.relogin()
 
-    def _call(self, operation: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    def _call(self, operation: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
         self._ensure_login()
         token = self.client.token
         try:

@@ -38,7 +38,8 @@ PLUGIN_CONFIG_DEFAULTS: dict[str, Any] = json.loads(
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def recap(output: str) -> dict[str, int]:

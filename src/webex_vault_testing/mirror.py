@@ -8,12 +8,13 @@ import subprocess
 import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 from webex_vault_testing.base import MIRROR_DIR, REPO
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 - signature of the base class
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base's name
         pass
 
 

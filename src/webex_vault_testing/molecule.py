@@ -16,6 +16,7 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import hvac
 import pytest
@@ -83,13 +84,13 @@ class Scenario:
     def container(self) -> str:
         inventory = yaml.safe_load(Path(os.environ["MOLECULE_INVENTORY_FILE"]).read_text())
         (name,) = inventory["all"]["hosts"]
-        return name
+        return str(name)
 
     def host(self) -> testinfra.host.Host:
         # docker exec rather than an Ansible run per command: the same container, much faster.
         return testinfra.get_host(f"docker://{self.container}")
 
-    def init_document(self) -> dict:
+    def init_document(self) -> dict[str, Any]:
         """The init file, decrypted with the configured Ansible Vault password if encrypted."""
         text = self.init_file.read_text()
         if text.startswith("$ANSIBLE_VAULT;"):
@@ -99,7 +100,8 @@ class Scenario:
                 capture_output=True,
                 text=True,
             ).stdout
-        return json.loads(text)
+        document: dict[str, Any] = json.loads(text)
+        return document
 
     def client(self) -> hvac.Client:
         return hvac.Client(url=self.api_url, token=self.init_document()["root_token"], timeout=30)
@@ -112,7 +114,7 @@ class Scenario:
         )
         return values["WEBEX_CLIENT_ID"], values["WEBEX_CLIENT_SECRET"]
 
-    def playbook(self, playbook: str, *args: str) -> subprocess.CompletedProcess:
+    def playbook(self, playbook: str, *args: str) -> subprocess.CompletedProcess[str]:
         """Run a playbook of the repository with the scenario's inventory and Ansible settings."""
         return subprocess.run(
             [
@@ -129,12 +131,13 @@ class Scenario:
             timeout=600,
         )
 
-    def emulator_stats(self) -> dict:
+    def emulator_stats(self) -> dict[str, Any]:
         response = requests.get(f"{self.emulator_url}/_emulator/stats", timeout=10)
         response.raise_for_status()
-        return response.json()
+        stats: dict[str, Any] = response.json()
+        return stats
 
-    def people_me(self, access_token: str) -> dict:
+    def people_me(self, access_token: str) -> dict[str, Any]:
         with requests.Session() as session:
             return webex_vault.webex_people_me(
                 session, f"{self.emulator_url}/v1", access_token, timeout=10
@@ -164,10 +167,11 @@ def recap(output: str) -> dict[str, int]:
     return counters
 
 
-def seal_status(api_url: str) -> dict:
+def seal_status(api_url: str) -> dict[str, Any]:
     response = requests.get(f"{api_url}/v1/sys/seal-status", timeout=10)
     response.raise_for_status()
-    return response.json()
+    status: dict[str, Any] = response.json()
+    return status
 
 
 def sha256_of(host: testinfra.host.Host, path: str) -> str:
@@ -183,10 +187,10 @@ def scenario_fixture() -> Scenario:
 
 
 @pytest.fixture(scope="session")
-def host(scenario: Scenario):
+def host(scenario: Scenario) -> testinfra.host.Host:
     return scenario.host()
 
 
 @pytest.fixture(scope="session")
-def vault(scenario: Scenario):
+def vault(scenario: Scenario) -> hvac.Client:
     return scenario.client()

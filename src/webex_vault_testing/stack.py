@@ -48,7 +48,7 @@ class Stack:
     vars_file: Path
     env: dict[str, str]
     port: int
-    first_run: subprocess.CompletedProcess | None = None
+    first_run: subprocess.CompletedProcess[str] | None = None
 
     @property
     def url(self) -> str:
@@ -83,7 +83,7 @@ class Stack:
 
     def playbook(
         self, *args: str, playbook: str = "site.yml", env: dict[str, str] | None = None
-    ) -> subprocess.CompletedProcess:
+    ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [str(BIN / "ansible-playbook"), playbook, "-e", f"@{self.vars_file}", *args],
             cwd=REPO,
