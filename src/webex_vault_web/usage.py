@@ -15,7 +15,7 @@ from typing import Any
 import hvac
 import hvac.exceptions
 
-from webex_vault import _vault_errors as vault_errors
+from webex_vault.vault_errors import vault_errors
 
 # Runs operation(client, *args) logged in to Vault, once more after a re-login
 # (webex_vault.VaultConnection's).

@@ -17,12 +17,12 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import requests
-from authorize_user import approve
 from flask import Flask
 from flask.testing import FlaskClient
 
 import webex_vault
 from webex_vault import CredentialMissing, Settings
+from webex_vault_testing import approve
 from webex_vault_web import create_app
 from webex_vault_web.credentials import RECHECK_SECONDS
 
