@@ -9,8 +9,9 @@ import subprocess
 import time
 
 import requests
+
 import webex_vault
-from scenario import (
+from webex_vault_testing.molecule import (
     AUDIT_DIR,
     AUDIT_FILE,
     BINARY,
