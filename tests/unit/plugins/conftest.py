@@ -81,6 +81,7 @@ def run_task(collection_root, tmp_path):
     import json
     import os
     import subprocess
+    import sys
 
     bin_dir = Path(sys.executable).parent
 
