@@ -26,8 +26,9 @@ import yaml
 REPO = Path(os.environ["MOLECULE_PROJECT_DIRECTORY"])
 sys.path[:0] = [str(REPO / "tools"), str(REPO / "samples")]
 
-import webex_vault  # noqa: E402
 from authorize_user import authorize  # noqa: E402
+
+import webex_vault  # noqa: E402
 
 # The server the scenario runs (molecule.yml): `openbao` or `vault`; service, user and
 # folders are named after it (molecule/shared/group_vars).

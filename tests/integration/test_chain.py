@@ -11,9 +11,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-import webex_vault
 from authorize_user import authorize
 from harness import BIN, REDIRECT_URL, REPO, recap
+
+import webex_vault
 
 pytestmark = pytest.mark.integration
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-import webex_vault
 from authorize_user import authorize
 from harness import (
     DISTRIBUTIONS,
@@ -21,6 +20,8 @@ from harness import (
     recap,
     stack_for_test,
 )
+
+import webex_vault
 
 pytestmark = pytest.mark.integration
 

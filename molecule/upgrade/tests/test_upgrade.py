@@ -8,8 +8,9 @@ import json
 from datetime import UTC, datetime
 from pathlib import PurePosixPath
 
-import webex_vault
 from scenario import CATALOG, MOUNT, PLUGIN_BINARY, PLUGIN_DIR, SERVER, sha256_of
+
+import webex_vault
 
 OLD, NEW = "v3.0.0", "v3.1.1"
 KEPT = "kept-from-v3-0-0"

@@ -29,9 +29,6 @@ import requests
 from dotenv import dotenv_values
 from dotenv.parser import parse_stream
 
-DEFAULT_ENV_FILE = Path(__file__).resolve().with_name(".env")
-# The web app's own settings file (its AppRole identity), written by the playbook.
-DEFAULT_WEB_ENV_FILE = Path(__file__).resolve().with_name("web.env")
 DEFAULT_MARGIN_SECONDS = 60
 DEFAULT_RETRY_AFTER_SECONDS = 15
 
@@ -190,11 +187,12 @@ class Settings:
         environ: Mapping[str, str] | None = None,
         *,
         env_file_variable: str = "WEBEX_VAULT_ENV_FILE",
-        default_env_file: Path = DEFAULT_ENV_FILE,
+        default_env_file: Path | None = None,
     ) -> Settings:
         """Real environment variables win over the env file, as with python-dotenv's default.
 
-        The env file is `default_env_file` unless the variable `env_file_variable` names another.
+        The env file is `default_env_file` (each sample passes the one beside it) unless the
+        variable `env_file_variable` names another; with neither, only the environment counts.
         """
         environ = os.environ if environ is None else environ
         values = {**_read_env_file(environ, env_file_variable, default_env_file), **environ}
@@ -286,14 +284,19 @@ class Settings:
         )
 
 
-def _read_env_file(environ: Mapping[str, str], variable: str, default: Path) -> dict[str, str]:
+def _read_env_file(
+    environ: Mapping[str, str], variable: str, default: Path | None
+) -> dict[str, str]:
     explicit = (environ.get(variable) or "").strip()
     path = Path(explicit).expanduser() if explicit else default
+    if path is None:
+        return {}
     if not path.exists() or path.is_dir():
         if explicit:
+            fallback = f"to use {default}" if default else "to use the environment only"
             raise SettingsError(
                 f"{variable} names '{explicit}', which is not a file; fix the path "
-                f"or unset it to use samples/{default.name}."
+                f"or unset it {fallback}."
             )
         return {}
     with path.open(encoding="utf-8") as stream:
