@@ -31,10 +31,10 @@ from typing import Any
 
 import common
 import hvac
-from authorize_user import authorize
 from common import MOUNT, REDIRECT_URL, SERVER, log
 
 import webex_vault
+from webex_vault_testing import authorize
 
 CREDENTIAL = "bench-b2"
 KV_MOUNT = "bench-kv"

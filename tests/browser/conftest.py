@@ -21,10 +21,14 @@ from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
-from people_me_flask import DEFAULT_WEB_ENV_FILE, create_app
 from waitress.server import create_server
 
 from webex_vault import Settings
+from webex_vault_testing.samples import load_sample
+
+people_me_flask = load_sample("people_me_flask")
+DEFAULT_WEB_ENV_FILE = people_me_flask.DEFAULT_WEB_ENV_FILE
+create_app = people_me_flask.create_app
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")

@@ -15,10 +15,10 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import requests
-from authorize_user import approve
 
 import webex_vault
 from webex_vault import CredentialMissing
+from webex_vault_testing import approve
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 

@@ -11,10 +11,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from authorize_user import authorize
-from harness import BIN, REDIRECT_URL, REPO, recap
 
 import webex_vault
+from webex_vault_testing import BIN, REDIRECT_URL, REPO, authorize, recap
 
 pytestmark = pytest.mark.integration
 

@@ -10,18 +10,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from authorize_user import authorize
-from harness import (
+
+import webex_vault
+from webex_vault_testing import (
     DISTRIBUTIONS,
     PLUGIN_RELEASES,
     REDIRECT_URL,
     SERVERS,
+    authorize,
     build_plugin,
     recap,
     stack_for_test,
 )
-
-import webex_vault
 
 pytestmark = pytest.mark.integration
 

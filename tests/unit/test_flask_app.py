@@ -1,7 +1,7 @@
 """Unit tests for the web sample (samples/people_me_flask.py, the package webex_vault_web),
 through Flask's test client.
 
-Webex is the real emulator (tools/webex_emulator.py, in a thread on 127.0.0.1): its consent
+Webex is the real emulator (webex_emulator, in a thread on 127.0.0.1): its consent
 page, codes, tokens, people/me, 401s and 429s. Vault is a stand-in with the interface of
 webex_vault.VaultConnection that exchanges codes with the emulator as the oauthapp plugin
 would, so each branch of the app can be driven and checked in milliseconds. Where Vault's own
@@ -21,13 +21,10 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import hvac
-import people_me_flask
 import pytest
 import requests
-from authorize_user import approve
 from flask import Flask
 from flask.testing import FlaskClient
-from people_me_flask import create_app
 from test_samples import Bao
 
 import webex_vault_web.auth
@@ -50,6 +47,11 @@ from webex_vault import (
     VaultTokenInvalid,
     VaultUnreachable,
 )
+from webex_vault_testing import approve
+from webex_vault_testing.samples import load_sample
+
+people_me_flask = load_sample("people_me_flask")
+create_app = people_me_flask.create_app
 
 REDIRECT_URL = "http://localhost:5000/auth"
 SECRET_KEY = "k" * 64
@@ -864,7 +866,7 @@ def test_web_settings_defaults(tmp_path: Path) -> None:
     empty = tmp_path / "empty.env"
     empty.write_text("")
     settings = web_settings_from(
-        empty, VAULT_ADDR="http://v:8200", VAULT_ROLE_ID="r", VAULT_SECRET_ID="s"
+        empty, VAULT_ADDR="https://v:8200", VAULT_ROLE_ID="r", VAULT_SECRET_ID="s"
     )
 
     assert settings.oauthapp_credential_prefix == "webex"

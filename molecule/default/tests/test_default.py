@@ -9,7 +9,9 @@ import subprocess
 import time
 
 import requests
-from scenario import (
+
+import webex_vault
+from webex_vault_testing.molecule import (
     AUDIT_DIR,
     AUDIT_FILE,
     BINARY,
@@ -31,8 +33,6 @@ from scenario import (
     seal_status,
     sha256_of,
 )
-
-import webex_vault
 
 CAP_IPC_LOCK = 1 << 14
 # systemd-analyze security's overall exposure of the unit: 1.8 "OK" with the system call

@@ -8,9 +8,15 @@ import json
 from datetime import UTC, datetime
 from pathlib import PurePosixPath
 
-from scenario import CATALOG, MOUNT, PLUGIN_BINARY, PLUGIN_DIR, SERVER, sha256_of
-
 import webex_vault
+from webex_vault_testing.molecule import (
+    CATALOG,
+    MOUNT,
+    PLUGIN_BINARY,
+    PLUGIN_DIR,
+    SERVER,
+    sha256_of,
+)
 
 OLD, NEW = "v3.0.0", "v3.1.1"
 KEPT = "kept-from-v3-0-0"

@@ -1,4 +1,4 @@
-"""What the scenarios' testinfra tests share: the scenario's settings (from the environment
+"""What the Molecule scenarios' testinfra tests share: the scenario's settings (from the environment
 that molecule.yml sets), the container, an hvac client with the root token from the init file,
 the scenario's Webex emulator, and a way to run the repository's playbooks against the scenario.
 
@@ -16,6 +16,7 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import hvac
 import pytest
@@ -23,12 +24,9 @@ import requests
 import testinfra
 import yaml
 
-REPO = Path(os.environ["MOLECULE_PROJECT_DIRECTORY"])
-sys.path[:0] = [str(REPO / "tools"), str(REPO / "samples")]
-
-from authorize_user import authorize  # noqa: E402
-
-import webex_vault  # noqa: E402
+import webex_vault
+from webex_vault_testing.authorize import authorize
+from webex_vault_testing.base import REPO
 
 # The server the scenario runs (molecule.yml): `openbao` or `vault`; service, user and
 # folders are named after it (molecule/shared/group_vars).
@@ -86,13 +84,13 @@ class Scenario:
     def container(self) -> str:
         inventory = yaml.safe_load(Path(os.environ["MOLECULE_INVENTORY_FILE"]).read_text())
         (name,) = inventory["all"]["hosts"]
-        return name
+        return str(name)
 
     def host(self) -> testinfra.host.Host:
         # docker exec rather than an Ansible run per command: the same container, much faster.
         return testinfra.get_host(f"docker://{self.container}")
 
-    def init_document(self) -> dict:
+    def init_document(self) -> dict[str, Any]:
         """The init file, decrypted with the configured Ansible Vault password if encrypted."""
         text = self.init_file.read_text()
         if text.startswith("$ANSIBLE_VAULT;"):
@@ -102,7 +100,8 @@ class Scenario:
                 capture_output=True,
                 text=True,
             ).stdout
-        return json.loads(text)
+        document: dict[str, Any] = json.loads(text)
+        return document
 
     def client(self) -> hvac.Client:
         return hvac.Client(url=self.api_url, token=self.init_document()["root_token"], timeout=30)
@@ -115,7 +114,7 @@ class Scenario:
         )
         return values["WEBEX_CLIENT_ID"], values["WEBEX_CLIENT_SECRET"]
 
-    def playbook(self, playbook: str, *args: str) -> subprocess.CompletedProcess:
+    def playbook(self, playbook: str, *args: str) -> subprocess.CompletedProcess[str]:
         """Run a playbook of the repository with the scenario's inventory and Ansible settings."""
         return subprocess.run(
             [
@@ -132,12 +131,13 @@ class Scenario:
             timeout=600,
         )
 
-    def emulator_stats(self) -> dict:
+    def emulator_stats(self) -> dict[str, Any]:
         response = requests.get(f"{self.emulator_url}/_emulator/stats", timeout=10)
         response.raise_for_status()
-        return response.json()
+        stats: dict[str, Any] = response.json()
+        return stats
 
-    def people_me(self, access_token: str) -> dict:
+    def people_me(self, access_token: str) -> dict[str, Any]:
         with requests.Session() as session:
             return webex_vault.webex_people_me(
                 session, f"{self.emulator_url}/v1", access_token, timeout=10
@@ -167,17 +167,18 @@ def recap(output: str) -> dict[str, int]:
     return counters
 
 
-def seal_status(api_url: str) -> dict:
+def seal_status(api_url: str) -> dict[str, Any]:
     response = requests.get(f"{api_url}/v1/sys/seal-status", timeout=10)
     response.raise_for_status()
-    return response.json()
+    status: dict[str, Any] = response.json()
+    return status
 
 
 def sha256_of(host: testinfra.host.Host, path: str) -> str:
     return host.check_output(f"sha256sum {path}").split()[0]
 
 
-# --- Fixtures of both scenarios' tests (their conftest.py imports these) -----------------------
+# --- Fixtures of the scenarios' tests (their conftest.py imports these) -----------------------
 
 
 @pytest.fixture(scope="session", name="scenario")
@@ -186,10 +187,10 @@ def scenario_fixture() -> Scenario:
 
 
 @pytest.fixture(scope="session")
-def host(scenario: Scenario):
+def host(scenario: Scenario) -> testinfra.host.Host:
     return scenario.host()
 
 
 @pytest.fixture(scope="session")
-def vault(scenario: Scenario):
+def vault(scenario: Scenario) -> hvac.Client:
     return scenario.client()
