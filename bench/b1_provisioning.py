@@ -99,6 +99,13 @@ CONTROLLER_ACTIONS = {
     "ansible.builtin.meta",
     "ansible.builtin.set_fact",
     "ansible.builtin.validate_argument_spec",
+    # This collection's action plugins: they run inside ansible-playbook too.
+    "webex_vault.oauthapp.controller_file",
+    "webex_vault.oauthapp.oauthapp_server",
+    "webex_vault.oauthapp.plugin_catalog",
+    "webex_vault.oauthapp.secret_file",
+    "webex_vault.oauthapp.secrets_mount",
+    "webex_vault.oauthapp.vault_health",
 }
 
 
