@@ -12,7 +12,7 @@ import webex_vault
 from scenario import CATALOG, MOUNT, PLUGIN_BINARY, PLUGIN_DIR, SERVER, sha256_of
 
 OLD, NEW = "v3.0.0", "v3.1.1"
-KEPT = "kept-from-v3-0-0"
+KEPT = "webex/kept-from-v3-0-0"
 
 
 def test_server_came_from_the_release_archive(host, scenario):
