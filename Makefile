@@ -16,6 +16,7 @@ help:
 	@echo "make demo   - local server + Webex emulator + site.yml + the CLI sample"
 	@echo "make test   - lint, sanity, pytest (unit, integration, browser, security), molecule on OpenBao and Vault (what CI runs)"
 	@echo "make fast   - unit and integration tests on OpenBao only (a few minutes; for iterations)"
+	@echo "make lint   - ansible-lint, yamllint, ruff and mypy --strict on src/"
 	@echo "make web    - the web sample on http://localhost:5000/ (after make demo)"
 	@echo "make bench  - benchmarks; rewrites docs/performance.md"
 	@echo "make down   - stop the local server, emulator, mirror and web app"
@@ -29,10 +30,11 @@ $(COLLECTION_LINK):
 	mkdir -p $(dir $@)
 	ln -sfn $(CURDIR) $@
 
-$(VENV)/.installed: requirements.txt
+$(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps --editable .
 	touch $@
 
 plugin: venv
@@ -55,16 +57,17 @@ lint: venv
 	$(BIN)/yamllint --strict .
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 # ansible-test sanity for the collection's plugins (Python 3.11, no container).
 sanity: venv
 	tools/ansible-test.sh
 
 unit: venv
-	$(BIN)/pytest tests/unit
+	$(BIN)/pytest tests/unit tests/emulator
 
 fast: venv
-	WEBEX_VAULT_TEST_SERVERS=openbao $(BIN)/pytest tests/unit tests/integration
+	WEBEX_VAULT_TEST_SERVERS=openbao $(BIN)/pytest tests/unit tests/emulator tests/integration
 
 integration: venv
 	$(BIN)/pytest tests/integration

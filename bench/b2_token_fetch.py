@@ -6,7 +6,7 @@
 Variants, each run by 1, 8 and 32 threads for --duration seconds after a short warm-up:
   original  the original sample's pattern: a new hvac client (new connection) and a read of
             <mount>/creds/<name> on every call
-  provider  samples/webex_vault.py TokenProvider: one client, the token cached until its
+  provider  webex_vault.TokenProvider: one client, the token cached until its
             expire_time minus the margin (60 s); repeated calls do not reach Vault
   creds     one client, a read of <mount>/creds/<name> on every call (the plugin's cost)
   kv        one client, a KV version 2 read of a small static secret (the floor for any
@@ -31,9 +31,10 @@ from typing import Any
 
 import common
 import hvac
-import webex_vault
-from authorize_user import authorize
 from common import MOUNT, REDIRECT_URL, SERVER, log
+
+import webex_vault
+from webex_vault_testing import authorize
 
 CREDENTIAL = "bench-b2"
 KV_MOUNT = "bench-kv"

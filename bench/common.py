@@ -22,16 +22,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent
-RESULTS_DIR = REPO / "bench" / "results"
-DISTRIBUTION = os.environ.get("WEBEX_VAULT_BENCH_DISTRIBUTION", "puppetlabs")
-MOUNT = "oauthapp"
-SERVER = "webex-myapp"
-
-sys.path.insert(0, str(REPO / "tests"))
-
-import harness  # noqa: E402
-from harness import (  # noqa: E402, F401 - re-exported to the benchmarks
+import webex_vault_testing as harness
+from webex_vault_testing import (  # noqa: F401 - re-exported to the benchmarks
     BIN,
     REDIRECT_URL,
     Emulator,
@@ -40,6 +32,12 @@ from harness import (  # noqa: E402, F401 - re-exported to the benchmarks
     free_port,
     recap,
 )
+
+REPO = Path(__file__).resolve().parent.parent
+RESULTS_DIR = REPO / "bench" / "results"
+DISTRIBUTION = os.environ.get("WEBEX_VAULT_BENCH_DISTRIBUTION", "puppetlabs")
+MOUNT = "oauthapp"
+SERVER = "webex-myapp"
 
 
 def log(message: str) -> None:

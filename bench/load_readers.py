@@ -31,9 +31,9 @@ from pathlib import Path
 
 import requests
 
+import webex_vault
+
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "samples"))
-import webex_vault  # noqa: E402
 
 DEFAULT_OUTPUT = REPO / "bench" / "results" / "load_readers.json"
 

@@ -728,7 +728,7 @@ def main() -> int:
         "`make demo` and `make test`. "
         "Everything runs on 127.0.0.1: OpenBao dev servers provisioned by `site.yml`, the "
         "real oauthapp plugin (built from source, served from `.local/mirror`), and the Webex "
-        "emulator (`tools/webex_emulator.py`). See `bench/README.md`.",
+        "emulator (`src/webex_emulator`). See `bench/README.md`.",
         "",
         "Machine:",
         "",

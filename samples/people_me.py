@@ -29,12 +29,15 @@ from __future__ import annotations
 import argparse
 import sys
 import traceback
+from pathlib import Path
 
 import requests
 
-# When run as a script, Python puts this file's directory first on sys.path, so this import
-# works from the repository root and from inside samples/ alike.
+# The helper package (src/webex_vault), installed into the virtualenv by `make venv`.
 import webex_vault
+
+# The settings file `ansible-playbook site.yml` writes beside this script.
+ENV_FILE = Path(__file__).resolve().with_name(".env")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     try:
-        settings = webex_vault.Settings.from_environment()
+        settings = webex_vault.Settings.from_environment(default_env_file=ENV_FILE)
         client = webex_vault.vault_client(settings)
         tokens = webex_vault.TokenProvider(client, settings.oauthapp_mount)
         access_token = tokens.access_token(settings.oauthapp_credential)

@@ -12,7 +12,8 @@ import secrets
 from pathlib import Path
 
 import pytest
-from harness import (
+
+from webex_vault_testing import (
     DISTRIBUTIONS,
     REPO,
     SERVERS,

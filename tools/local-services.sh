@@ -57,7 +57,7 @@ start() {
     echo "local-services: Webex emulator already on http://127.0.0.1:$emulator_port"
   else
     WEBEX_EMULATOR_CLIENT_ID="$WEBEX_CLIENT_ID" WEBEX_EMULATOR_CLIENT_SECRET="$WEBEX_CLIENT_SECRET" \
-      setsid nohup "$python" "$root/tools/webex_emulator.py" --host 127.0.0.1 --port "$emulator_port" \
+      setsid nohup "$python" -m webex_emulator --host 127.0.0.1 --port "$emulator_port" \
       --redirect-uri "$redirect_uri" --client-name "webex-vault demo" --display-name "${WEBEX_VAULT_DEMO_USER:-Demo User}" \
       > "$run_dir/emulator.log" 2>&1 < /dev/null &
     echo $! > "$run_dir/emulator.pid"

@@ -75,14 +75,14 @@ start() {
     wait_for "the plugin mirror" "http://127.0.0.1:$mirror_port/" "$state_dir/mirror.log"
     echo "scenario-services: $name mirror started on http://127.0.0.1:$mirror_port"
   fi
-  if running "$state_dir/emulator.pid" webex_emulator.py; then
+  if running "$state_dir/emulator.pid" webex_emulator; then
     echo "scenario-services: $name Webex emulator already on http://127.0.0.1:$emulator_port"
   else
     (
       # shellcheck disable=SC1091
       set -a; . "$state_dir/webex.env"; set +a
       WEBEX_EMULATOR_CLIENT_ID="$WEBEX_CLIENT_ID" WEBEX_EMULATOR_CLIENT_SECRET="$WEBEX_CLIENT_SECRET" \
-        setsid nohup "$python" "$root/tools/webex_emulator.py" --host 127.0.0.1 --port "$emulator_port" \
+        setsid nohup "$python" -m webex_emulator --host 127.0.0.1 --port "$emulator_port" \
         --redirect-uri "$redirect_uri" --client-name "webex-vault molecule $name" \
         > "$state_dir/emulator.log" 2>&1 < /dev/null &
       echo $! > "$state_dir/emulator.pid"
@@ -104,11 +104,11 @@ stop_one() { # what pidfile pattern
 case "$action" in
   start) start ;;
   stop)
-    stop_one "Webex emulator" "$state_dir/emulator.pid" webex_emulator.py
+    stop_one "Webex emulator" "$state_dir/emulator.pid" webex_emulator
     stop_one "mirror" "$state_dir/mirror.pid" http.server
     if $purge; then rm -rf "$state_dir"; fi ;;
   status)
-    for item in "mirror:mirror.pid:http.server" "Webex emulator:emulator.pid:webex_emulator.py"; do
+    for item in "mirror:mirror.pid:http.server" "Webex emulator:emulator.pid:webex_emulator"; do
       IFS=: read -r what file pattern <<< "$item"
       if running "$state_dir/$file" "$pattern"; then echo "running: $name $what"; else echo "stopped: $name $what"; fi
     done ;;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Start or stop the web sample (samples/people_me_flask.py) for the local demo.
+# Start or stop the web sample (samples/people_me_flask.py, served by waitress) for the local demo.
 #
 #   tools/web-app.sh start|stop|status
 #

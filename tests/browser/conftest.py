@@ -1,4 +1,5 @@
-"""Browser fixtures: the web sample in a thread, and Debian's Chromium driven by Playwright.
+"""Browser fixtures: the web sample served by waitress in a thread, and Debian's Chromium
+driven by Playwright.
 
 The web app runs with the AppRole identity that site.yml wrote for it (stack.app_env_file), so
 it talks to the real server and the real plugin, which talk to the Webex emulator.
@@ -12,7 +13,6 @@ browser, Webex and Vault still see exactly the registered redirect URL.
 from __future__ import annotations
 
 import shutil
-import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,9 +21,14 @@ from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
-from people_me_flask import RedactingRequestHandler, create_app
-from webex_vault import DEFAULT_WEB_ENV_FILE, Settings
-from werkzeug.serving import make_server
+from waitress.server import create_server
+
+from webex_vault import Settings
+from webex_vault_testing.samples import load_sample
+
+people_me_flask = load_sample("people_me_flask")
+DEFAULT_WEB_ENV_FILE = people_me_flask.DEFAULT_WEB_ENV_FILE
+create_app = people_me_flask.create_app
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -35,12 +40,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass
@@ -77,14 +76,12 @@ def web_app(stack) -> Iterator[WebApp]:
     )
     assert settings.uses_approle and settings.vault_token is None
     app = create_app({"WEBEX_VAULT_SETTINGS": settings})
-    port = free_port()
-    server = make_server(
-        "127.0.0.1", port, app, threaded=True, request_handler=RedactingRequestHandler
-    )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # waitress, as `make web` serves it.
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    yield WebApp(app=app, settings=settings, port=port)
-    server.shutdown()
+    yield WebApp(app=app, settings=settings, port=server.effective_port)
+    server.close()
 
 
 @pytest.fixture(scope="session")

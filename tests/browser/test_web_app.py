@@ -15,9 +15,10 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import requests
+
 import webex_vault
-from authorize_user import approve
 from webex_vault import CredentialMissing
+from webex_vault_testing import approve
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
@@ -103,7 +104,7 @@ def test_a_display_name_with_markup_is_shown_as_text_and_runs_nothing(
 
 
 def test_a_tampered_state_is_refused_and_nothing_is_written(tab, web_app, emulator, caplog) -> None:
-    caplog.set_level(logging.INFO, logger="people_me_flask")
+    caplog.set_level(logging.INFO, logger="webex_vault_web.access")
     open_consent(tab, web_app, emulator)
     page = tab.page
     # Approve the consent outside the browser, as authorize_user.py does, to get a real code

@@ -11,9 +11,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+
 import webex_vault
-from authorize_user import authorize
-from harness import BIN, REDIRECT_URL, REPO, recap
+from webex_vault_testing import BIN, REDIRECT_URL, REPO, authorize, recap
 
 pytestmark = pytest.mark.integration
 

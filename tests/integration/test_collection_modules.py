@@ -18,7 +18,8 @@ from pathlib import Path
 import hvac
 import pytest
 import requests
-from harness import (
+
+from webex_vault_testing import (
     BIN,
     DISTRIBUTIONS,
     MIRROR_DIR,

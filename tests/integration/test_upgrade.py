@@ -10,13 +10,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+
 import webex_vault
-from authorize_user import authorize
-from harness import (
+from webex_vault_testing import (
     DISTRIBUTIONS,
     PLUGIN_RELEASES,
     REDIRECT_URL,
     SERVERS,
+    authorize,
     build_plugin,
     recap,
     stack_for_test,

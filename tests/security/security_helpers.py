@@ -22,19 +22,21 @@ from typing import Any
 
 import hvac
 import requests
-from authorize_user import approve, authorize
-from harness import (  # noqa: F401 - re-exported to the security tests
+
+from webex_vault_testing import (  # noqa: F401 - re-exported to the security tests
     BIN,
     REDIRECT_URL,
     REPO,
     SERVERS,
     Emulator,
     Stack,
+    approve,
+    authorize,
     free_port,
     recap,
     start_emulator_thread,
 )
-from harness import stack_for_test as new_stack  # noqa: F401
+from webex_vault_testing import stack_for_test as new_stack  # noqa: F401
 
 OUTPUT_DIR = REPO / "tests" / "output"
 MOUNT = "oauthapp"

@@ -28,6 +28,7 @@ import hashlib
 import time
 
 import pytest
+
 import webex_vault
 
 from .security_helpers import (

@@ -18,8 +18,9 @@ import threading
 import time
 
 import pytest
-import webex_vault
 from dotenv import dotenv_values
+
+import webex_vault
 
 from .security_helpers import MOUNT, authorize_credential, raw, run_playbook
 

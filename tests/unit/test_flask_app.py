@@ -1,6 +1,7 @@
-"""Unit tests for samples/people_me_flask.py, the web sample, through Flask's test client.
+"""Unit tests for the web sample (samples/people_me_flask.py, the package webex_vault_web),
+through Flask's test client.
 
-Webex is the real emulator (tools/webex_emulator.py, in a thread on 127.0.0.1): its consent
+Webex is the real emulator (webex_emulator, in a thread on 127.0.0.1): its consent
 page, codes, tokens, people/me, 401s and 429s. Vault is a stand-in with the interface of
 webex_vault.VaultConnection that exchanges codes with the emulator as the oauthapp plugin
 would, so each branch of the app can be driven and checked in milliseconds. Where Vault's own
@@ -20,15 +21,15 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import hvac
-import people_me_flask
 import pytest
 import requests
-import webex_vault
-from authorize_user import approve
 from flask import Flask
 from flask.testing import FlaskClient
-from people_me_flask import create_app
 from test_samples import Bao
+
+import webex_vault_web.auth
+import webex_vault_web.people
+import webex_vault_web.security
 from webex_vault import (
     AuthCodeURL,
     AuthorizationFailed,
@@ -46,6 +47,11 @@ from webex_vault import (
     VaultTokenInvalid,
     VaultUnreachable,
 )
+from webex_vault_testing import approve
+from webex_vault_testing.samples import load_sample
+
+people_me_flask = load_sample("people_me_flask")
+create_app = people_me_flask.create_app
 
 REDIRECT_URL = "http://localhost:5000/auth"
 SECRET_KEY = "k" * 64
@@ -498,8 +504,8 @@ def test_callback_refuses_an_expired_state(
     authorize_url = start_sign_in(client)
     state = state_of(authorize_url)
     code = approve(authorize_url, state, requests.Session())
-    later = time.time() + people_me_flask.STATE_TTL_SECONDS + 1
-    monkeypatch.setattr(people_me_flask.time, "time", lambda: later)
+    later = time.time() + webex_vault_web.security.STATE_TTL_SECONDS + 1
+    monkeypatch.setattr(webex_vault_web.auth.time, "time", lambda: later)
 
     response = client.get(callback_url(code=code, state=state))
 
@@ -756,7 +762,7 @@ def test_an_avatar_that_is_not_a_plain_http_url_is_left_out(
     ],
 )
 def test_origin(url: str, origin: str | None) -> None:
-    assert people_me_flask._origin(url) == origin
+    assert webex_vault_web.security.origin(url) == origin
 
 
 # --- Headers, cookies, configuration ------------------------------------------------------------
@@ -840,7 +846,7 @@ def web_settings_from(web_env: Path, **values: str) -> Settings:
     return Settings.from_environment(
         {"WEBEX_VAULT_WEB_ENV_FILE": str(web_env), **values},
         env_file_variable="WEBEX_VAULT_WEB_ENV_FILE",
-        default_env_file=webex_vault.DEFAULT_WEB_ENV_FILE,
+        default_env_file=people_me_flask.DEFAULT_WEB_ENV_FILE,
     )
 
 
@@ -860,7 +866,7 @@ def test_web_settings_defaults(tmp_path: Path) -> None:
     empty = tmp_path / "empty.env"
     empty.write_text("")
     settings = web_settings_from(
-        empty, VAULT_ADDR="http://v:8200", VAULT_ROLE_ID="r", VAULT_SECRET_ID="s"
+        empty, VAULT_ADDR="https://v:8200", VAULT_ROLE_ID="r", VAULT_SECRET_ID="s"
     )
 
     assert settings.oauthapp_credential_prefix == "webex"
@@ -870,7 +876,9 @@ def test_web_settings_defaults(tmp_path: Path) -> None:
 
 
 def test_web_settings_default_file_is_samples_web_env() -> None:
-    assert Path(people_me_flask.__file__).with_name("web.env") == webex_vault.DEFAULT_WEB_ENV_FILE
+    assert (
+        Path(people_me_flask.__file__).with_name("web.env") == people_me_flask.DEFAULT_WEB_ENV_FILE
+    )
 
 
 @pytest.mark.parametrize(
@@ -1063,4 +1071,4 @@ def test_the_app_logs_in_with_its_approle_only_when_needed(emulator: Any) -> Non
     ],
 )
 def test_expiry_in_words(seconds: int, words: str) -> None:
-    assert people_me_flask._in_words(timedelta(seconds=seconds)) == words
+    assert webex_vault_web.people.in_words(timedelta(seconds=seconds)) == words

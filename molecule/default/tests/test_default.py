@@ -10,8 +10,9 @@ import time
 
 import pytest
 import requests
+
 import webex_vault
-from scenario import (
+from webex_vault_testing.molecule import (
     AUDIT_DIR,
     AUDIT_FILE,
     BINARY,

@@ -1,8 +1,3 @@
-"""The scenario's fixtures come from molecule/shared/scenario.py, with its shared code."""
+"""The scenario's fixtures come from webex_vault_testing.molecule, with its shared code."""
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "shared"))
-
-from scenario import host, scenario_fixture, vault  # noqa: E402, F401 - fixtures
+from webex_vault_testing.molecule import host, scenario_fixture, vault  # noqa: F401 - fixtures

@@ -9,7 +9,14 @@ from datetime import UTC, datetime
 from pathlib import PurePosixPath
 
 import webex_vault
-from scenario import CATALOG, MOUNT, PLUGIN_BINARY, PLUGIN_DIR, SERVER, sha256_of
+from webex_vault_testing.molecule import (
+    CATALOG,
+    MOUNT,
+    PLUGIN_BINARY,
+    PLUGIN_DIR,
+    SERVER,
+    sha256_of,
+)
 
 OLD, NEW = "v3.0.0", "v3.1.1"
 KEPT = "webex/kept-from-v3-0-0"

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import importlib
 import secrets
-import sys
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder
 from fake_vault import FakeVault, serve
 
 REPO = Path(__file__).resolve().parents[3]
@@ -25,16 +25,17 @@ CONNECTION_ENV = (
 
 @pytest.fixture(scope="session")
 def collection_root(tmp_path_factory):
-    """<tmp>/ansible_collections/webex_vault/oauthapp -> this checkout, on sys.path.
+    """<tmp>/ansible_collections/webex_vault/oauthapp -> this checkout, imported through
+    Ansible's own collection loader (as ansible-test's unit tests are).
 
-    ansible_collections is a namespace package, so this portion joins the one in the venv's
-    site-packages that holds community.hashi_vault."""
+    The loader also scans the import path, so community.hashi_vault in the venv's
+    site-packages resolves as it does for ansible-playbook."""
     root = tmp_path_factory.mktemp("collections")
     (root / "ansible_collections" / "webex_vault").mkdir(parents=True)
     (root / "ansible_collections" / "webex_vault" / "oauthapp").symlink_to(REPO)
-    sys.path.insert(0, str(root))
+    _AnsibleCollectionFinder(paths=[str(root)])._install()
     yield root
-    sys.path.remove(str(root))
+    _AnsibleCollectionFinder._remove()
 
 
 @pytest.fixture

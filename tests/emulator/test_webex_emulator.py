@@ -1,4 +1,4 @@
-"""Unit tests for tools/webex_emulator.py, the fake Webex OAuth and People API server.
+"""Unit tests for the webex_emulator package, the fake Webex OAuth and People API server.
 
 Most tests drive the Flask app in-process with a fake clock, so expiry is tested by moving
 time rather than by sleeping. A few start the real threaded HTTP server or the CLI.
@@ -14,17 +14,12 @@ import re
 import select
 import subprocess
 import sys
-from pathlib import Path
 from urllib.parse import parse_qs, quote_plus, urlsplit
 
 import pytest
 import requests
 
-TOOLS_DIR = Path(__file__).resolve().parents[2] / "tools"
-if str(TOOLS_DIR) not in sys.path:
-    sys.path.insert(0, str(TOOLS_DIR))
-
-import webex_emulator as emu  # noqa: E402 (tools/ is not a package)
+import webex_emulator as emu
 
 CLIENT_ID = "C0ffee-client id"
 # Characters that url.QueryEscape changes, so a missing unescape step would show.
@@ -1216,7 +1211,8 @@ def test_cli_prints_the_ready_line_serves_and_keeps_secrets_out_of_its_log():
     environ.update(WEBEX_EMULATOR_CLIENT_SECRET=CLIENT_SECRET, WEBEX_EMULATOR_AUTO_APPROVE="1")
     command = [
         sys.executable,
-        str(TOOLS_DIR / "webex_emulator.py"),
+        "-m",
+        "webex_emulator",
         "--port",
         "0",
         "--client-id",

@@ -1,7 +1,7 @@
-"""What the scenarios' testinfra tests share: the scenario's settings (from the environment
+"""What the Molecule scenarios' testinfra tests share: the scenario's settings (from the environment
 that molecule.yml sets), the container, an hvac client with a break-glass root token (made from
-the init file's unseal keys; setup revoked init's), the scenario's Webex emulator, and a way to run
-the repository's playbooks against the scenario.
+the init file's unseal keys; setup revoked init's), the scenario's Webex emulator, and a way to
+run the repository's playbooks against the scenario.
 
 The values below are the scenario's specification (molecule/shared/group_vars): the tests
 check them, so they are written out rather than read back from Ansible.
@@ -16,8 +16,10 @@ import re
 import secrets
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import hvac
 import pytest
@@ -25,11 +27,9 @@ import requests
 import testinfra
 import yaml
 
-REPO = Path(os.environ["MOLECULE_PROJECT_DIRECTORY"])
-sys.path[:0] = [str(REPO / "tools"), str(REPO / "samples")]
-
-import webex_vault  # noqa: E402
-from authorize_user import authorize  # noqa: E402
+import webex_vault
+from webex_vault_testing.authorize import authorize
+from webex_vault_testing.base import REPO
 
 # The server the scenario runs (molecule.yml): `openbao` or `vault`; service, user and
 # folders are named after it (molecule/shared/group_vars).
@@ -87,7 +87,7 @@ class Scenario:
     def container(self) -> str:
         inventory = yaml.safe_load(Path(os.environ["MOLECULE_INVENTORY_FILE"]).read_text())
         (name,) = inventory["all"]["hosts"]
-        return name
+        return str(name)
 
     def host(self) -> testinfra.host.Host:
         # docker exec rather than an Ansible run per command: the same container, much faster.
@@ -97,12 +97,12 @@ class Scenario:
     def admin_file(self) -> Path:
         return self.state_dir / "vault-init-admin.json"
 
-    def init_document(self) -> dict:
+    def init_document(self) -> dict[str, Any]:
         """The init file, decrypted with the configured Ansible Vault password if encrypted."""
         return self.decrypt(self.init_file)
 
     @staticmethod
-    def decrypt(path: Path) -> dict:
+    def decrypt(path: Path) -> dict[str, Any]:
         text = path.read_text()
         if text.startswith("$ANSIBLE_VAULT;"):
             text = subprocess.run(
@@ -111,7 +111,8 @@ class Scenario:
                 capture_output=True,
                 text=True,
             ).stdout
-        return json.loads(text)
+        document: dict[str, Any] = json.loads(text)
+        return document
 
     def generate_root(self) -> str:
         """Break glass (SECURITY.md): a root token from threshold unseal keys of the init file,
@@ -123,21 +124,23 @@ class Scenario:
         else:
             base, headers = "sys/generate-root", {}
 
-        def put(path: str, body: dict) -> dict:
+        def put(path: str, body: dict[str, Any]) -> dict[str, Any]:
             response = requests.put(
                 f"{self.api_url}/v1/{base}/{path}", json=body, headers=headers, timeout=30
             )
             response.raise_for_status()
-            return response.json().get("data") or response.json()
+            answer: dict[str, Any] = response.json()
+            return answer.get("data") or answer
 
-        attempt = put("attempt", {})
+        attempt, progress = put("attempt", {}), {}
         for key in self.init_document()["keys_base64"][:KEY_THRESHOLD]:
             progress = put("update", {"key": key, "nonce": attempt["nonce"]})
-        encoded = progress["encoded_token"]
+        encoded: str = progress["encoded_token"]
         token = base64.b64decode(encoded + "=" * (-len(encoded) % 4))
-        return bytes(a ^ b for a, b in zip(token, attempt["otp"].encode(), strict=True)).decode()
+        otp: str = attempt["otp"]
+        return bytes(a ^ b for a, b in zip(token, otp.encode(), strict=True)).decode()
 
-    def admin_document(self) -> dict:
+    def admin_document(self) -> dict[str, Any]:
         """The admin identity the role wrote beside the init file (same encryption)."""
         return self.decrypt(self.admin_file)
 
@@ -149,7 +152,8 @@ class Scenario:
             timeout=30,
         )
         response.raise_for_status()
-        return response.json()["auth"]["client_token"]
+        token: str = response.json()["auth"]["client_token"]
+        return token
 
     def webex_client(self) -> tuple[str, str]:
         values = dict(
@@ -159,7 +163,7 @@ class Scenario:
         )
         return values["WEBEX_CLIENT_ID"], values["WEBEX_CLIENT_SECRET"]
 
-    def playbook(self, playbook: str, *args: str) -> subprocess.CompletedProcess:
+    def playbook(self, playbook: str, *args: str) -> subprocess.CompletedProcess[str]:
         """Run a playbook of the repository with the scenario's inventory and Ansible settings."""
         return subprocess.run(
             [
@@ -176,12 +180,13 @@ class Scenario:
             timeout=600,
         )
 
-    def emulator_stats(self) -> dict:
+    def emulator_stats(self) -> dict[str, Any]:
         response = requests.get(f"{self.emulator_url}/_emulator/stats", timeout=10)
         response.raise_for_status()
-        return response.json()
+        stats: dict[str, Any] = response.json()
+        return stats
 
-    def people_me(self, access_token: str) -> dict:
+    def people_me(self, access_token: str) -> dict[str, Any]:
         with requests.Session() as session:
             return webex_vault.webex_people_me(
                 session, f"{self.emulator_url}/v1", access_token, timeout=10
@@ -211,17 +216,18 @@ def recap(output: str) -> dict[str, int]:
     return counters
 
 
-def seal_status(api_url: str) -> dict:
+def seal_status(api_url: str) -> dict[str, Any]:
     response = requests.get(f"{api_url}/v1/sys/seal-status", timeout=10)
     response.raise_for_status()
-    return response.json()
+    status: dict[str, Any] = response.json()
+    return status
 
 
 def sha256_of(host: testinfra.host.Host, path: str) -> str:
     return host.check_output(f"sha256sum {path}").split()[0]
 
 
-# --- Fixtures of both scenarios' tests (their conftest.py imports these) -----------------------
+# --- Fixtures of the scenarios' tests (their conftest.py imports these) -----------------------
 
 
 @pytest.fixture(scope="session", name="scenario")
@@ -230,12 +236,12 @@ def scenario_fixture() -> Scenario:
 
 
 @pytest.fixture(scope="session")
-def host(scenario: Scenario):
+def host(scenario: Scenario) -> testinfra.host.Host:
     return scenario.host()
 
 
 @pytest.fixture(scope="session")
-def vault(scenario: Scenario):
+def vault(scenario: Scenario) -> Iterator[hvac.Client]:
     """A client with a break-glass root token (no root token survives setup), revoked at the end."""
     client = hvac.Client(url=scenario.api_url, token=scenario.generate_root(), timeout=30)
     yield client
