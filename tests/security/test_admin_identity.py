@@ -315,13 +315,14 @@ def gpg(home: Path, *args: str, stdin: bytes | None = None) -> bytes:
 
 @pytest.fixture
 def key_holders(tmp_path) -> tuple[Path, list[str]]:
-    """One PGP key per share (no passphrase), in a scratch GNUPGHOME: (home, base64 public keys)."""
+    """One PGP key per share in a scratch GNUPGHOME (gpg's default: a signing key with an
+    encryption subkey; no passphrase): (home, base64 public keys)."""
     home = tmp_path / "gnupg"
     home.mkdir(mode=0o700)
     public_keys = []
     for holder in range(SHARES):
         uid = f"holder{holder}@webex-vault.test"
-        gpg(home, "--passphrase", "", "--quick-gen-key", uid, "rsa2048", "default", "never")
+        gpg(home, "--passphrase", "", "--quick-gen-key", uid, "default", "default", "never")
         public_keys.append(base64.b64encode(gpg(home, "--export", uid)).decode())
     return home, public_keys
 
@@ -363,3 +364,45 @@ def test_pgp_shares_need_their_holders(pgp_stack, key_holders):
     # Setup finished with the root token from the init file, which is now revoked.
     assert call(stack.url, "GET", "auth/token/lookup-self", init["root_token"])[0] == 403
     assert call(stack.url, "GET", "auth/token/lookup-self", admin_login(stack))[0] == 200
+
+
+# --- Dev mode, when asked ---------------------------------------------------------------------
+
+
+def test_dev_server_hands_over_when_asked(tmp_path_factory, plugin_mirror, security_server):
+    """Off by default in dev mode (the demo keeps its root token file); turned on, the dev root
+    token sets up the same admin identity and is revoked."""
+    emulator = start_emulator()
+    stack = new_stack(tmp_path_factory, plugin_mirror, emulator, server=security_server)
+    admin_file = stack.work_dir / "admin.json"
+    try:
+        default = run(stack, "playbooks/server.yml")
+        assert default.returncode == 0, default.stdout[-5000:]
+        assert call(stack.url, "GET", "auth/token/lookup-self", stack.root_token)[0] == 200
+        handed_over = run(
+            stack,
+            "playbooks/server.yml",
+            "-e",
+            json.dumps(
+                {
+                    "vault_server_admin_identity": True,
+                    "vault_server_revoke_root_token": True,
+                    "vault_server_admin_file": str(admin_file),
+                    "vault_server_init_allow_plaintext": True,
+                }
+            ),
+        )
+        assert handed_over.returncode == 0, handed_over.stdout[-5000:]
+        assert call(stack.url, "GET", "auth/token/lookup-self", stack.root_token)[0] == 403
+        admin = json.loads(admin_file.read_text())
+        status, body = call(
+            stack.url,
+            "POST",
+            "auth/approle/login",
+            json={"role_id": admin["role_id"], "secret_id": admin["secret_id"]},
+        )
+        assert status == 200, body
+        assert body["auth"]["policies"] == [ADMIN_POLICY]
+    finally:
+        stack.stop()
+        emulator.shutdown()
