@@ -250,6 +250,13 @@ CASES: list[Case] = [
         "must be an http:// or https:// URL",
         {"oauthapp_webex_env_vault_addr": "vault:8200"},
     ),
+    Case(
+        "access-env-vault-namespace",
+        "app_access",
+        "oauthapp_webex_env_vault_namespace",
+        "must be empty or a namespace path",
+        {"oauthapp_webex_env_vault_namespace": "team-a\nVAULT_TOKEN=x"},
+    ),
     # --- vault_server (playbooks/server.yml) ---
     Case(
         "server-unknown-mode",

@@ -1,0 +1,69 @@
+"""Task tags per stage: `--tags <stage>` runs that stage's tasks and what they need (the
+argument checks, the role's input checks and its Vault API connection), nothing else."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+# The task files (task name prefixes) each stage runs, beyond argument checks and connection.
+STAGES = {
+    "oauthapp_plugin": {
+        "oauthapp_plugin": {"assert", "download", "prune"},
+        "oauthapp_webex": {"assert"},
+    },
+    "oauthapp_engine": {"oauthapp_webex": {"assert", "mount", "config"}},
+    "oauthapp_server": {"oauthapp_webex": {"assert", "server"}},
+    "oauthapp_access": {"oauthapp_webex": {"assert_app_access", "app_access"}},
+}
+TASK = re.compile(r"^\s+(\w+) : (.+?)\tTAGS: \[(.*)\]$")
+
+
+def listed(*args: str) -> list[tuple[str, str, set[str]]]:
+    result = subprocess.run(
+        [str(BIN / "ansible-playbook"), "site.yml", "--list-tasks", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    tasks = []
+    for line in result.stdout.splitlines():
+        match = TASK.match(line)
+        if match:
+            role, name, tags = match.groups()
+            tasks.append((role, name, {tag.strip() for tag in tags.split(",")}))
+    return tasks
+
+
+@pytest.mark.parametrize("stage", sorted(STAGES))
+def test_a_stage_tag_selects_only_that_stage(stage):
+    tasks = [task for task in listed("--tags", stage) if "always" not in task[2]]
+    files: dict[str, set[str]] = {}
+    for role, name, tags in tasks:
+        assert stage in tags, (role, name, tags)
+        prefix = name.split(" | ")[0] if " | " in name else ""
+        if prefix != "connection":
+            files.setdefault(role, set()).add(prefix)
+    # The task that includes register.yml carries no file prefix.
+    files.get("oauthapp_plugin", set()).discard("")
+    assert files == STAGES[stage]
+    # Every stage that calls the API passes the role's health gate and credential check first.
+    assert any(
+        name.startswith("connection | Stop unless the server accepts") for _, name, _ in tasks
+    )
+
+
+def test_every_role_task_has_a_stage_or_is_the_server():
+    """No oauthapp task escapes the stage tags (else `--tags` would silently skip it)."""
+    for role, name, tags in listed():
+        if role.startswith("oauthapp_") and "always" not in tags:
+            assert tags & set(STAGES), (role, name, tags)
