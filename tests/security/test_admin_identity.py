@@ -139,8 +139,24 @@ def api_vars(stack, **more) -> list[str]:
 
 
 def admin_connection(stack) -> list[str]:
-    """The later playbooks' connection: the admin identity's AppRole login."""
-    return ["-e", json.dumps({"vault_api_token": admin_login(stack)})]
+    """The later playbooks' connection: the admin identity's AppRole (vault_api_auth_method),
+    from a 0600 vars file as a pipeline's secret store would hand it over."""
+    admin = decrypt(stack, stack.admin_file)
+    connection = stack.work_dir / "admin-connection.json"
+    connection.touch(mode=0o600)
+    connection.write_text(
+        json.dumps(
+            {
+                "vault_api_auth_method": "approle",
+                "vault_api_mount_point": admin["mount_point"],
+                "vault_api_role_id": admin["role_id"],
+                "vault_api_secret_id": admin["secret_id"],
+                # The local inventory's token is the dev root token file, absent here.
+                "vault_api_token": "",
+            }
+        )
+    )
+    return ["-e", f"@{connection}"]
 
 
 def start_server(tmp_path_factory, plugin_mirror, emulator, server: str):
