@@ -69,6 +69,10 @@ class VaultConnection:
         if not self._logged_in:
             self.relogin()
 
+    def call(self, operation: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
+        """operation(client, *args, **kwargs), logged in; after a refused token, once more."""
+        return self._call(operation, *args, **kwargs)
+
     def _call(self, operation: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
         self._ensure_login()
         token = self.client.token

@@ -52,6 +52,10 @@ class Settings:
     oauthapp_redirect_url: str = "http://localhost:5000/auth"
     oauthapp_scopes: tuple[str, ...] = ("spark:people_read",)
     flask_secret_key: str | None = field(default=None, repr=False)
+    # The web app: the KV v2 mount of its last-use records, and how long a credential may go
+    # unused before the pruning deletes it.
+    oauthapp_state_mount: str = "webex-vault-state"
+    oauthapp_credential_max_idle_seconds: int = 14 * 86400
 
     @property
     def uses_approle(self) -> bool:
@@ -157,6 +161,12 @@ class Settings:
             ),
             oauthapp_scopes=_scopes(get("OAUTHAPP_SCOPES")),
             flask_secret_key=secret_key,
+            oauthapp_state_mount=_vault_path(
+                "OAUTHAPP_STATE_MOUNT", get("OAUTHAPP_STATE_MOUNT") or cls.oauthapp_state_mount
+            ),
+            oauthapp_credential_max_idle_seconds=_max_idle(
+                get("OAUTHAPP_CREDENTIAL_MAX_IDLE_SECONDS")
+            ),
         )
 
 
@@ -240,6 +250,17 @@ def _vault_name(key: str, value: str) -> str:
             f"{key} must be a name made of letters, digits, '-', '_' and '.', not '{value}'."
         )
     return value
+
+
+def _max_idle(value: str | None) -> int:
+    if value is None:
+        return Settings.oauthapp_credential_max_idle_seconds
+    if not (value.isascii() and value.isdigit() and 3600 <= int(value) <= 366 * 86400):
+        raise SettingsError(
+            "OAUTHAPP_CREDENTIAL_MAX_IDLE_SECONDS must be a whole number of seconds from 3600 "
+            "(an hour) to 31622400 (366 days)."
+        )
+    return int(value)
 
 
 def _timeout(value: str | None) -> float:

@@ -8,6 +8,8 @@ one blueprint per concern:
   errors.py    a page for every failure, from the table in problems.py
   security.py  CSRF tokens, response headers, a request log without query strings
   extension.py what the handlers share: settings, the Vault connection, the Webex session
+  credentials.py  re-reads every credential from Vault every 30 s, records its last use
+               (usage.py) and prunes the idle ones (commands.py: `flask prune-credentials`)
 
 The plugin refreshes the tokens; this app only ever sees short-lived access tokens, in memory.
 samples/people_me_flask.py is the entry point (`flask --app people_me_flask run`, or a
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -28,8 +31,10 @@ from flask import Flask
 
 from webex_vault import Settings, SettingsError, VaultConnection
 
-from . import auth, errors, people, security
-from .extension import EXTENSION, Vault, WebApp
+from . import auth, commands, errors, people, security
+from .credentials import Credentials, UsageRecords, Vault
+from .extension import EXTENSION, WebApp
+from .usage import VaultUsageRecords
 
 __all__ = ["create_app"]
 
@@ -42,9 +47,10 @@ def create_app(
     """The app factory.
 
     Settings come from the environment and the env file that WEBEX_VAULT_WEB_ENV_FILE names
-    (else `default_env_file`). Tests may pass WEBEX_VAULT_SETTINGS (a Settings) and
-    WEBEX_VAULT_CONNECTION (a VaultConnection, or a stand-in) in `test_config`, and any Flask
-    setting such as SECRET_KEY or DEBUG.
+    (else `default_env_file`). Tests may pass WEBEX_VAULT_SETTINGS (a Settings),
+    WEBEX_VAULT_CONNECTION (a VaultConnection, or a stand-in), WEBEX_VAULT_USAGE_RECORDS (see
+    credentials.py) and WEBEX_VAULT_CLOCK (Unix time, for credentials.py) in `test_config`,
+    and any Flask setting such as SECRET_KEY or DEBUG.
     """
     app = Flask(__name__)
     app.config.update(test_config or {})
@@ -67,6 +73,12 @@ def create_app(
     app.extensions[EXTENSION] = WebApp(
         settings=settings,
         vault=vault,
+        credentials=Credentials(
+            vault,
+            _usage_records(app, settings, vault),
+            max_idle_seconds=settings.oauthapp_credential_max_idle_seconds,
+            clock=app.config.get("WEBEX_VAULT_CLOCK") or time.time,
+        ),
         webex=requests.Session(),
         authorize_origin=authorize_origin,
     )
@@ -82,7 +94,25 @@ def create_app(
     )
     errors.init_app(app)
     security.init_app(app, authorize_origin)
+    commands.init_app(app)
     return app
+
+
+def _usage_records(app: Flask, settings: Settings, vault: Vault) -> UsageRecords | None:
+    """Where the last use of each credential is kept: none for the operator's shared credential,
+    else the state mount (or what a test passes as WEBEX_VAULT_USAGE_RECORDS; a stand-in Vault
+    without it keeps none)."""
+    if settings.oauthapp_shared_credential:
+        return None
+    records: UsageRecords | None = app.config.get("WEBEX_VAULT_USAGE_RECORDS")
+    if records is None and isinstance(vault, VaultConnection):
+        records = VaultUsageRecords(
+            vault.call,
+            state_mount=settings.oauthapp_state_mount,
+            oauthapp_mount=settings.oauthapp_mount,
+            prefix=settings.oauthapp_credential_prefix,
+        )
+    return records
 
 
 def _secret_key(app: Flask, settings: Settings) -> str:

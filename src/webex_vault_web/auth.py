@@ -83,7 +83,7 @@ def callback() -> Response | Page:
         return render_problem(NO_CODE)
 
     name, credential_id = app.new_credential_name()
-    app.vault.write_authorization_code(name, code)
+    app.credentials.create(name, code)
     previous = app.credential_name()
     # A fresh session after sign-in: nothing from before it (or planted) carries over.
     session.clear()
@@ -91,7 +91,7 @@ def callback() -> Response | Page:
         session[CREDENTIAL_ID] = credential_id
     if previous is not None and previous != name:
         try:
-            app.vault.delete_credential(previous)
+            app.credentials.delete(previous)
         except SampleError as delete_error:
             _log.warning("Could not delete the replaced credential: %s", delete_error)
     return redirect(url_for("people.index"))
@@ -105,6 +105,6 @@ def logout() -> Response:
     if name is not None:
         # If Vault fails here the session stays, so the user can try again: forgetting the
         # name would leave tokens in Vault that nobody can delete through the app.
-        app.vault.delete_credential(name)
+        app.credentials.delete(name)
     session.clear()
     return redirect(url_for("people.index"), code=303)

@@ -1,35 +1,22 @@
 """What the request handlers of one app share, kept in `app.extensions["webex_vault"]`: the
-settings, one Vault connection, one HTTP session for Webex, and which credential belongs to
-the browser session at hand."""
+settings, one Vault connection and the visitors' credentials through it, one HTTP session for
+Webex, and which credential belongs to the browser session at hand."""
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from typing import Protocol
 
 import requests
 from flask import current_app, session
 
-from webex_vault import AuthCodeURL, Credential, Settings
+from webex_vault import Settings
+
+from .credentials import Credentials, Vault
 
 EXTENSION = "webex_vault"
 # Session key of this browser's credential id (a random name, never a token).
 CREDENTIAL_ID = "credential_id"
-
-
-class Vault(Protocol):
-    """What the app asks of Vault: webex_vault.VaultConnection, or a test's stand-in."""
-
-    def auth_code_url(self, state: str) -> AuthCodeURL: ...
-
-    def write_authorization_code(self, name: str, code: str) -> None: ...
-
-    def credential(self, name: str) -> Credential: ...
-
-    def forget(self, name: str) -> None: ...
-
-    def delete_credential(self, name: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -38,6 +25,7 @@ class WebApp:
 
     settings: Settings
     vault: Vault
+    credentials: Credentials
     webex: requests.Session
     authorize_origin: str
 

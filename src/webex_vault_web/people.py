@@ -23,14 +23,14 @@ def index() -> str | Page:
     name = app.credential_name()
     if name is None:
         return render_unauthorized()
-    access_token = app.vault.credential(name).access_token
+    access_token = app.credentials.credential(name).access_token
     settings = app.settings
     try:
         person = webex_people_me(
             app.webex, settings.webex_api_base_url, access_token, settings.http_timeout_seconds
         )
     except WebexUnauthorized:
-        app.vault.forget(name)
+        app.credentials.forget(name)
         return render_problem(WEBEX_REJECTED_TOKEN)
     except WebexRateLimited as error:
         return render_problem(RATE_LIMITED, retry_after=error.retry_after)
@@ -57,7 +57,7 @@ def status() -> str:
     name = app.credential_name()
     if name is None:
         return render_unauthorized()
-    credential = app.vault.credential(name)
+    credential = app.credentials.credential(name)
     expire_time = credential.expire_time
     return render_template(
         "status.html",

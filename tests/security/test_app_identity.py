@@ -217,6 +217,45 @@ def test_web_app_stays_under_its_prefix(security_stack, app_client, cli_credenti
     assert status == 403
 
 
+def test_web_app_keeps_last_use_records_under_its_prefix_only(
+    security_stack, app_client, cli_client, credential_name
+):
+    """The pruning of idle credentials needs to write, read, list and delete the web app's
+    last-use records in the state mount; nothing else there (the role's server fingerprints,
+    other prefixes' records), and the CLI identity none of it."""
+    base = f"{MOUNT}/last-use/{APP_PREFIX}"
+    data_path = f"{STATE_MOUNT}/data/{base}/{credential_name}"
+    metadata_path = f"{STATE_MOUNT}/metadata/{base}/{credential_name}"
+    app_client.write_data(data_path, data={"data": {"last_used": 1}})
+    assert app_client.read(data_path)["data"]["data"] == {"last_used": 1}
+    assert credential_name in app_client.list(f"{STATE_MOUNT}/metadata/{base}")["data"]["keys"]
+    app_client.delete(metadata_path)
+    assert app_client.read(data_path) is None
+
+    other = f"{MOUNT}/last-use/{APP_PREFIX}-other/{credential_name}"
+    for operation, path, data in (
+        ("write", f"{STATE_MOUNT}/data/{other}", {"data": {"last_used": 1}}),
+        ("read", f"{STATE_MOUNT}/data/{other}", None),
+        ("delete", f"{STATE_MOUNT}/metadata/{other}", None),
+        ("list", f"{STATE_MOUNT}/metadata/{MOUNT}/last-use", None),
+        ("list", f"{STATE_MOUNT}/metadata/{MOUNT}", None),
+        ("list", f"{STATE_MOUNT}/metadata/{MOUNT}/servers", None),
+        ("read", f"{STATE_MOUNT}/metadata/{MOUNT}/servers/{SERVER}", None),
+        ("delete", f"{STATE_MOUNT}/metadata/{MOUNT}/servers/{SERVER}", None),
+        ("read", f"{STATE_MOUNT}/metadata/{base}/{credential_name}", None),
+        ("write", f"{STATE_MOUNT}/metadata/{base}/{credential_name}", {"max_versions": 1}),
+        ("delete", data_path, None),  # a soft delete would hide a record from the pruning
+        ("write", f"{STATE_MOUNT}/destroy/{base}/{credential_name}", {"versions": [1]}),
+    ):
+        assert_denied(app_client, operation, path, data)
+    for operation, path, data in (
+        ("write", data_path, {"data": {"last_used": 1}}),
+        ("list", f"{STATE_MOUNT}/metadata/{base}", None),
+        ("delete", metadata_path, None),
+    ):
+        assert_denied(cli_client, operation, path, data)
+
+
 def test_cli_reads_its_one_credential_only(security_stack, cli_client, cli_credential_authorized):
     status, body = raw(
         security_stack, "GET", f"{MOUNT}/creds/{cli_credential_authorized}", cli_client.token

@@ -16,7 +16,7 @@ BIN = Path(sys.executable).parent
 # The task files (task name prefixes) each stage runs, beyond argument checks and connection.
 STAGES = {
     "oauthapp_plugin": {
-        "oauthapp_plugin": {"assert", "download", "prune"},
+        "oauthapp_plugin": {"assert", "download", "prune_versions"},
         "oauthapp_webex": {"assert"},
     },
     "oauthapp_engine": {"oauthapp_webex": {"assert", "mount", "config"}},

@@ -136,3 +136,19 @@ def test_the_entry_point_serves_with_waitress(web_env: dict[str, str]) -> None:
     # The app's own request log: method, path and status, never the query.
     assert "webex_vault_web.access: GET /auth 400" in server.output
     assert "the-code-456" not in server.output
+    # The pruning of idle credentials ran at start (this Vault does not answer: it says so).
+    assert "Could not prune idle credentials: Cannot connect to Vault" in server.output
+
+
+def test_the_prune_command_is_a_flask_command(web_env: dict[str, str]) -> None:
+    pruned = subprocess.run(
+        [BIN / "flask", "--app", "people_me_flask", "prune-credentials"],
+        cwd=SAMPLES,
+        env=web_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    # It reached for Vault (which does not answer here) and says so, with a failing status.
+    assert pruned.returncode == 1
+    assert "Error: Cannot connect to Vault at http://127.0.0.1:9" in pruned.stderr
