@@ -23,7 +23,7 @@ STAGES = {
     "oauthapp_server": {"oauthapp_webex": {"assert", "server"}},
     "oauthapp_access": {"oauthapp_webex": {"assert_app_access", "app_access"}},
 }
-TASK = re.compile(r"^\s+(\w+) : (.+?)\tTAGS: \[(.*)\]$")
+TASK = re.compile(r"^\s+(?:webex_vault\.oauthapp\.)?(\w+) : (.+?)\tTAGS: \[(.*)\]$")
 
 
 def listed(*args: str) -> list[tuple[str, str, set[str]]]:
@@ -58,7 +58,8 @@ def test_a_stage_tag_selects_only_that_stage(stage):
     assert files == STAGES[stage]
     # Every stage that calls the API passes the role's health gate and credential check first.
     assert any(
-        name.startswith("connection | Stop unless the server accepts") for _, name, _ in tasks
+        name.startswith("connection | Stop unless the server is active and accepts")
+        for _, name, _ in tasks
     )
 
 

@@ -71,3 +71,61 @@ def run(collection_root, vault):
         return action.run(task_vars={})
 
     return run_action
+
+
+@pytest.fixture
+def run_task(collection_root, tmp_path):
+    """run_task(module, args, *ansible_args, no_log=False) -> (exit code, the task's result):
+    one task of this collection on localhost (local connection) through ansible-playbook, so
+    that modules run as Ansible runs them (AnsiballZ, check mode, diff, no_log)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    bin_dir = Path(sys.executable).parent
+
+    def run(module, args, *ansible_args, no_log=False):
+        play = [
+            {
+                "hosts": "localhost",
+                "gather_facts": False,
+                "tasks": [
+                    {
+                        "name": "The task under test",
+                        f"webex_vault.oauthapp.{module}": args,
+                        "no_log": no_log,
+                    }
+                ],
+            }
+        ]
+        playbook = tmp_path / "task.yml"
+        playbook.write_text(json.dumps(play))
+        process = subprocess.run(
+            [
+                str(bin_dir / "ansible-playbook"),
+                "-i",
+                "localhost,",
+                "-c",
+                "local",
+                "-e",
+                f"ansible_python_interpreter={sys.executable}",
+                str(playbook),
+                *ansible_args,
+            ],
+            cwd=tmp_path,
+            env={
+                **os.environ,
+                "ANSIBLE_COLLECTIONS_PATH": str(collection_root),
+                "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json",
+                "ANSIBLE_LOCALHOST_WARNING": "0",
+            },
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        report = json.loads(process.stdout[process.stdout.index("{") :])
+        result = report["plays"][0]["tasks"][0]["hosts"]["localhost"]
+        return process.returncode, result
+
+    return run

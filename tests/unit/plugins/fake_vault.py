@@ -29,6 +29,7 @@ class FakeVault:
     kv: dict = field(default_factory=dict)  # "mount/data/path" -> data
     requests: list = field(default_factory=list)  # (method, path, body)
     fail_writes_with: str | None = None  # an error text every write of a server returns
+    health_statuses: list = field(default_factory=list)  # /v1/sys/health answers, then 200
     url: str = ""
 
     def writes(self) -> list:
@@ -47,12 +48,16 @@ class FakeVault:
 
     def handle(self, method, path, query, body, token):
         self.requests.append((method, path, body))
+        if path == "sys/health":
+            return (self.health_statuses.pop(0) if self.health_statuses else 200), {}
         if re.fullmatch(r"auth/[^/]+/login", path):
             return self._login(body)
         if token != self.token:
             return 403, {"errors": ["permission denied"]}
         if path == "sys/mounts" and method == "GET":
             return 200, {"data": self.mounts}
+        if path == "auth/token/lookup-self" and method == "GET":
+            return 200, {"data": {"policies": ["root"]}}
         if path.startswith("sys/mounts/") and method == "POST":
             return self._mount(path.removeprefix("sys/mounts/"), body)
         if match := CATALOG.match(path):

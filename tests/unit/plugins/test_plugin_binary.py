@@ -1,0 +1,122 @@
+"""webex_vault.oauthapp.plugin_binary through ansible-playbook, against release archives served
+from file:// URLs: download + verify + unpack + install in one run, nothing on a re-run, a
+refused checksum keeps nothing, a missing plugin directory writes nothing, check mode writes
+nothing, a replaced binary is put back."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tarfile
+from pathlib import Path
+
+import pytest
+
+MEMBER = "plugin-v1.0.0-linux-amd64"
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@pytest.fixture
+def release(tmp_path):
+    """A release archive with one binary, its published checksum file, and the task's args."""
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    binary = b"#!/bin/sh\necho plugin\n" + os.urandom(4096)
+    archive = mirror / f"{MEMBER}.tar.xz"
+    with tarfile.open(archive, "w:xz") as tar:
+        info = tarfile.TarInfo(MEMBER)
+        info.size, info.mode = len(binary), 0o755
+        tar.addfile(info, io.BytesIO(binary))
+    archive_sha = sha256(archive.read_bytes())
+    (mirror / f"{MEMBER}.tar.xz.sha256.asc").write_text(
+        f"{'0' * 64}  other-file.tar.xz\n{archive_sha}  {MEMBER}.tar.xz\n"
+    )
+    plugins = tmp_path / "plugins"
+    plugins.mkdir(mode=0o750)
+    downloads = tmp_path / "downloads"
+    args = {
+        "url": archive.as_uri(),
+        "checksum_url": archive.as_uri() + ".sha256.asc",
+        "archive": str(downloads / archive.name),
+        "member": MEMBER,
+        "unpack_dir": str(downloads / MEMBER),
+        "dest": str(plugins / "plugin-v1.0.0"),
+    }
+    dest = plugins / "plugin-v1.0.0"
+    return {"args": args, "binary": binary, "archive_sha": archive_sha, "dest": dest}
+
+
+def test_installs_then_a_rerun_changes_nothing(run_task, release):
+    code, result = run_task("plugin_binary", release["args"], "--diff")
+    assert code == 0, result
+    assert (result["changed"], result["downloaded"], result["installed"]) == (True, True, True)
+    assert result["sha256"] == sha256(release["binary"])
+    assert result["archive_sha256"] == release["archive_sha"]
+    assert result["diff"]["before"] == {"state": "absent"}
+    dest = release["dest"]
+    assert dest.read_bytes() == release["binary"]
+    assert dest.stat().st_mode & 0o7777 == 0o750
+    code, again = run_task("plugin_binary", release["args"])
+    assert code == 0 and again["changed"] is False and again["downloaded"] is False
+    assert again["sha256"] == result["sha256"]
+
+
+def test_a_pinned_sha256_needs_no_checksum_file(run_task, release):
+    args = {**release["args"], "checksum_url": "", "sha256": release["archive_sha"].upper()}
+    code, result = run_task("plugin_binary", args)
+    assert code == 0 and result["installed"] is True
+
+
+def test_a_checksum_mismatch_is_refused_and_nothing_is_kept(run_task, release):
+    args = {**release["args"], "checksum_url": "", "sha256": "ab" * 32}
+    code, result = run_task("plugin_binary", args)
+    assert code != 0 and "checksum" in result["msg"]
+    downloads = Path(args["archive"]).parent
+    assert [path.name for path in downloads.iterdir()] == [Path(args["unpack_dir"]).name]
+    assert list(Path(args["unpack_dir"]).iterdir()) == []
+    assert not release["dest"].exists()
+
+
+def test_a_missing_plugin_directory_fails_before_anything_is_written(run_task, release, tmp_path):
+    args = {**release["args"], "dest": str(tmp_path / "missing" / "plugin-v1.0.0")}
+    code, result = run_task("plugin_binary", args)
+    assert code != 0 and "is not a directory" in result["msg"]
+    assert not (tmp_path / "downloads").exists()
+
+
+def test_check_mode_writes_nothing(run_task, release, tmp_path):
+    code, result = run_task("plugin_binary", release["args"], "--check", "--diff")
+    assert code == 0 and result["changed"] is True and result["pending"] is True
+    assert result["sha256"] == ""
+    assert not (tmp_path / "downloads").exists() and not release["dest"].exists()
+    # Downloaded but not installed: check mode can tell the binary's sha256.
+    run_task("plugin_binary", release["args"])
+    release["dest"].unlink()
+    code, result = run_task("plugin_binary", release["args"], "--check")
+    assert code == 0 and result["changed"] is True and result["installed"] is True
+    assert result["sha256"] == sha256(release["binary"]) and not release["dest"].exists()
+
+
+def test_a_replaced_binary_or_mode_is_put_back(run_task, release):
+    run_task("plugin_binary", release["args"])
+    dest = release["dest"]
+    dest.write_bytes(b"tampered")
+    code, result = run_task("plugin_binary", release["args"], "--diff")
+    assert code == 0 and result["installed"] is True and result["downloaded"] is False
+    assert result["diff"]["before"]["sha256"] == sha256(b"tampered")
+    assert dest.read_bytes() == release["binary"]
+    dest.chmod(0o777)
+    code, result = run_task("plugin_binary", release["args"])
+    assert code == 0 and result["changed"] is True and result["installed"] is False
+    assert dest.stat().st_mode & 0o7777 == 0o750
+
+
+def test_an_archive_without_the_binary_is_refused(run_task, release):
+    args = {**release["args"], "member": "another-binary"}
+    code, result = run_task("plugin_binary", args)
+    assert code != 0 and "holds no file named another-binary" in result["msg"]
+    assert not release["dest"].exists()
