@@ -1,6 +1,7 @@
 """What the Molecule scenarios' testinfra tests share: the scenario's settings (from the environment
-that molecule.yml sets), the container, an hvac client with the root token from the init file,
-the scenario's Webex emulator, and a way to run the repository's playbooks against the scenario.
+that molecule.yml sets), the container, an hvac client with a break-glass root token (made from
+the init file's unseal keys; setup revoked init's), the scenario's Webex emulator, and a way to
+run the repository's playbooks against the scenario.
 
 The values below are the scenario's specification (molecule/shared/group_vars): the tests
 check them, so they are written out rather than read back from Ansible.
@@ -8,12 +9,14 @@ check them, so they are written out rather than read back from Ansible.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
 import secrets
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -90,12 +93,20 @@ class Scenario:
         # docker exec rather than an Ansible run per command: the same container, much faster.
         return testinfra.get_host(f"docker://{self.container}")
 
+    @property
+    def admin_file(self) -> Path:
+        return self.state_dir / "vault-init-admin.json"
+
     def init_document(self) -> dict[str, Any]:
         """The init file, decrypted with the configured Ansible Vault password if encrypted."""
-        text = self.init_file.read_text()
+        return self.decrypt(self.init_file)
+
+    @staticmethod
+    def decrypt(path: Path) -> dict[str, Any]:
+        text = path.read_text()
         if text.startswith("$ANSIBLE_VAULT;"):
             text = subprocess.run(
-                [sys.executable, "-m", "ansible.cli.vault", "view", str(self.init_file)],
+                [sys.executable, "-m", "ansible.cli.vault", "view", str(path)],
                 check=True,
                 capture_output=True,
                 text=True,
@@ -103,8 +114,46 @@ class Scenario:
         document: dict[str, Any] = json.loads(text)
         return document
 
-    def client(self) -> hvac.Client:
-        return hvac.Client(url=self.api_url, token=self.init_document()["root_token"], timeout=30)
+    def generate_root(self) -> str:
+        """Break glass (SECURITY.md): a root token from threshold unseal keys of the init file,
+        with a one-time password, as `operator generate-root` makes it (the role revoked
+        init's). OpenBao 2.6+ serves it to a token only (the admin identity's) at
+        sys/generate-root-token; Vault at the unauthenticated sys/generate-root."""
+        if SERVER_KIND == "openbao":
+            base, headers = "sys/generate-root-token", {"X-Vault-Token": self.admin_token()}
+        else:
+            base, headers = "sys/generate-root", {}
+
+        def put(path: str, body: dict[str, Any]) -> dict[str, Any]:
+            response = requests.put(
+                f"{self.api_url}/v1/{base}/{path}", json=body, headers=headers, timeout=30
+            )
+            response.raise_for_status()
+            answer: dict[str, Any] = response.json()
+            return answer.get("data") or answer
+
+        attempt, progress = put("attempt", {}), {}
+        for key in self.init_document()["keys_base64"][:KEY_THRESHOLD]:
+            progress = put("update", {"key": key, "nonce": attempt["nonce"]})
+        encoded: str = progress["encoded_token"]
+        token = base64.b64decode(encoded + "=" * (-len(encoded) % 4))
+        otp: str = attempt["otp"]
+        return bytes(a ^ b for a, b in zip(token, otp.encode(), strict=True)).decode()
+
+    def admin_document(self) -> dict[str, Any]:
+        """The admin identity the role wrote beside the init file (same encryption)."""
+        return self.decrypt(self.admin_file)
+
+    def admin_token(self) -> str:
+        admin = self.admin_document()
+        response = requests.post(
+            f"{self.api_url}/v1/auth/{admin['mount_point']}/login",
+            json={"role_id": admin["role_id"], "secret_id": admin["secret_id"]},
+            timeout=30,
+        )
+        response.raise_for_status()
+        token: str = response.json()["auth"]["client_token"]
+        return token
 
     def webex_client(self) -> tuple[str, str]:
         values = dict(
@@ -192,5 +241,8 @@ def host(scenario: Scenario) -> testinfra.host.Host:
 
 
 @pytest.fixture(scope="session")
-def vault(scenario: Scenario) -> hvac.Client:
-    return scenario.client()
+def vault(scenario: Scenario) -> Iterator[hvac.Client]:
+    """A client with a break-glass root token (no root token survives setup), revoked at the end."""
+    client = hvac.Client(url=scenario.api_url, token=scenario.generate_root(), timeout=30)
+    yield client
+    client.auth.token.revoke_self()

@@ -17,8 +17,8 @@ import textwrap
 
 import hvac
 import pytest
-from authorize_user import authorize
-from harness import BIN, REDIRECT_URL, REPO, recap, stack_for_test
+
+from webex_vault_testing import BIN, REDIRECT_URL, REPO, authorize, recap, stack_for_test
 
 pytestmark = pytest.mark.integration
 

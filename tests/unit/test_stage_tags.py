@@ -23,7 +23,7 @@ STAGES = {
     "oauthapp_server": {"oauthapp_webex": {"assert", "server"}},
     "oauthapp_access": {"oauthapp_webex": {"assert_app_access", "app_access"}},
 }
-TASK = re.compile(r"^\s+(\w+) : (.+?)\tTAGS: \[(.*)\]$")
+TASK = re.compile(r"^\s+(?:webex_vault\.oauthapp\.)?(\w+) : (.+?)\tTAGS: \[(.*)\]$")
 
 
 def listed(*args: str) -> list[tuple[str, str, set[str]]]:

@@ -22,7 +22,7 @@ PLAYBOOK = """
   gather_facts: false
   tasks:
     - ansible.builtin.include_role:
-        name: vault_server
+        name: webex_vault.oauthapp.vault_server
         tasks_from: swap
 """
 WARNING = "WARNING: swap is on on localhost"

@@ -8,6 +8,7 @@ import json
 import subprocess
 import time
 
+import pytest
 import requests
 
 import webex_vault
@@ -34,6 +35,7 @@ from webex_vault_testing.molecule import (
     sha256_of,
 )
 
+ADMIN_POLICY = "webex-vault-admin"
 CAP_IPC_LOCK = 1 << 14
 # systemd-analyze security's overall exposure of the unit: 1.8 "OK" with the system call
 # filter, address families, ProtectProc and namespace settings, 5.0 "MEDIUM" without them
@@ -235,6 +237,61 @@ def test_init_file_is_private_and_encrypted(scenario):
     assert len(document["keys_base64"]) == KEY_SHARES
     assert document["secret_threshold"] == KEY_THRESHOLD
     assert seal_status(scenario.api_url)["t"] == KEY_THRESHOLD
+
+
+def test_no_root_token_survives_setup(scenario):
+    """The role revoked init's root token once the admin identity logged in; the verify
+    fixture's own root token comes from the unseal keys (break glass)."""
+    response = requests.get(
+        f"{scenario.api_url}/v1/auth/token/lookup-self",
+        headers={"X-Vault-Token": scenario.init_document()["root_token"]},
+        timeout=10,
+    )
+    assert response.status_code == 403
+
+
+def test_admin_identity_is_private_and_encrypted(scenario):
+    assert scenario.admin_file.stat().st_mode & 0o777 == 0o600
+    assert scenario.admin_file.read_text().startswith("$ANSIBLE_VAULT;1.2;AES256;vault_server_init")
+    token = scenario.admin_token()
+    response = requests.get(
+        f"{scenario.api_url}/v1/auth/token/lookup-self",
+        headers={"X-Vault-Token": token},
+        timeout=10,
+    )
+    assert response.json()["data"]["policies"] == [ADMIN_POLICY]
+    assert response.json()["data"]["bound_cidrs"] == ["127.0.0.1"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", "sys/raw/core/keyring", None),
+        ("DELETE", "sys/audit/file", None),
+        ("PUT", "sys/seal", None),
+        ("DELETE", f"sys/mounts/{MOUNT}", None),
+        ("GET", "other/data/kept", None),
+        ("PUT", "other/data/kept", {"data": {"a": "b"}}),
+        ("PUT", f"sys/policies/acl/{ADMIN_POLICY}", {"policy": 'path "*" {capabilities=["sudo"]}'}),
+        ("PUT", "sys/policies/acl/evil", {"policy": 'path "*" {capabilities=["read"]}'}),
+        ("PUT", "auth/token/create", {"policies": ["root"]}),
+        ("PUT", f"auth/approle/role/{ADMIN_POLICY}", {"token_policies": ["root"]}),
+        ("PUT", "auth/approle/role/webex-cli", {"token_policies": [ADMIN_POLICY]}),
+    ],
+    ids=lambda value: value if isinstance(value, str) else None,
+)
+def test_admin_identity_is_refused_outside_its_list(scenario, vault, method, path, body):
+    if "other/" not in vault.sys.list_mounted_secrets_engines()["data"]:
+        vault.sys.enable_secrets_engine("kv", path="other", options={"version": "2"})
+        vault.secrets.kv.v2.create_or_update_secret("kept", {"a": "b"}, mount_point="other")
+    response = requests.request(
+        method,
+        f"{scenario.api_url}/v1/{path}",
+        headers={"X-Vault-Token": scenario.admin_token()},
+        json=body,
+        timeout=10,
+    )
+    assert response.status_code == 403, response.text
 
 
 def test_plugin_on_disk_is_what_the_catalog_registers_and_the_mount_runs(host, vault):

@@ -19,7 +19,7 @@ from webex_vault_testing.molecule import (
 )
 
 OLD, NEW = "v3.0.0", "v3.1.1"
-KEPT = "kept-from-v3-0-0"
+KEPT = "webex/kept-from-v3-0-0"
 
 
 def test_server_came_from_the_release_archive(host, scenario):
