@@ -249,10 +249,10 @@ def baseline_tree(ref: str | None, paths: list[str], drop: str | None, into: Pat
     return tree
 
 
-def baseline_commits(ref: str, paths: list[str]) -> list[str]:
+def baseline_commits(ref: str, paths: list[str], head: str = "HEAD") -> list[str]:
     """The commits since ref that changed paths: the edits the before/after measures."""
     result = subprocess.run(
-        ["git", "log", "--reverse", "--format=%h %s", f"{ref}..HEAD", "--", *paths],
+        ["git", "log", "--reverse", "--format=%h %s", f"{ref}..{head}", "--", *paths],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -300,12 +300,16 @@ def main() -> int:
     rerun_baseline: list[dict[str, Any]] = []
     stacks: list[common.Stack] = []
     cold_baseline: dict[str, Any] | None = None
+    measured_commit = "HEAD"
     with (
         common.plugin_mirror() as mirror_port,
         common.emulator() as emulator,
         common.scratch_dir("b1") as root,
     ):
         tree = snapshot_tree(root, "tree")
+        measured_commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
+        ).stdout.strip()
         wanted = args.baseline or args.baseline_drop
         before = (
             baseline_tree(args.baseline, args.baseline_paths, args.baseline_drop, root)
@@ -406,7 +410,7 @@ def main() -> int:
             "ref": args.baseline,
             "paths": args.baseline_paths if args.baseline else [],
             "dropped_lines_matching": args.baseline_drop,
-            "commits": baseline_commits(args.baseline, args.baseline_paths)
+            "commits": baseline_commits(args.baseline, args.baseline_paths, measured_commit)
             if args.baseline
             else [],
             "rerun_tasks": tasks_before,
