@@ -35,6 +35,8 @@ NOT_ACTIVE = {
 # Statuses not worth waiting on: active, or sealed / not initialised (which do not change by
 # themselves). A server that was just started may not answer, or be a standby, for a moment.
 FINAL = (200, 501, 503)
+# A node of a cluster that serves requests by forwarding them (standby_ok).
+STANDBY = (429, 473)
 
 
 class ActionModule(VaultAction):
@@ -44,6 +46,7 @@ class ActionModule(VaultAction):
         "wait_delay": {"type": "float", "default": 2.0},
         "url_hint": {"type": "str", "default": "the url option (VAULT_ADDR)"},
         "credentials_hint": {"type": "str", "default": "the token (token option, VAULT_TOKEN)"},
+        "standby_ok": {"type": "bool", "default": False},
     }
 
     def reconcile(self, api, args):  # the health gate reads only; see run()
@@ -70,7 +73,8 @@ class ActionModule(VaultAction):
         hvac_options = connection.get_hvac_connection_options()
         url = (hvac_options.get("url") or "").rstrip("/")
         status, reason = self._health(url, hvac_options.get("verify", True), args)
-        if status != 200:
+        serving = (200, *STANDBY) if args["standby_ok"] else (200,)
+        if status not in serving:
             what = NOT_ACTIVE.get(status, f"answered HTTP {status}")
             if status == -1:
                 what = f"does not answer ({reason}); start it or fix {{url_hint}}"
@@ -89,7 +93,21 @@ class ActionModule(VaultAction):
                     "msg": f"The server at {url}{namespace} does not accept "
                     f"{args['credentials_hint']}; give valid credentials.",
                 }
-        return {"status": status, "url": url}
+        active = status == 200
+        if args["standby_ok"]:
+            active = self._is_self(url, hvac_options.get("verify", True))
+        return {"status": status, "url": url, "active": active}
+
+    @staticmethod
+    def _is_self(url, verify):
+        """Whether /v1/sys/leader (unauthenticated) calls this node the active one."""
+        import requests
+
+        try:
+            response = requests.get(f"{url}/v1/sys/leader", timeout=10, verify=verify)
+            return bool(response.json().get("is_self"))
+        except (requests.RequestException, ValueError):
+            return False
 
     @staticmethod
     def _health(url, verify, args):
@@ -108,7 +126,8 @@ class ActionModule(VaultAction):
                 # "[Errno 111] Connection refused" from deep inside urllib3's wrapping, if any.
                 found = re.search(r"\[Errno -?\d+\][^'\")]*", str(exc))
                 status, reason = -1, found.group(0).strip() if found else type(exc).__name__
-            if status in FINAL or attempt >= args["wait_retries"]:
+            final = FINAL + (STANDBY if args["standby_ok"] else ())
+            if status in final or attempt >= args["wait_retries"]:
                 break
             time.sleep(args["wait_delay"])
         return status, reason

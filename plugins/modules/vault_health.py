@@ -50,6 +50,13 @@ options:
     description: How the failure messages name the credentials.
     type: str
     default: the token (token option, VAULT_TOKEN)
+  standby_ok:
+    description:
+      - The server is a node of a cluster, and a standby (429, 473) is healthy too (it forwards
+        requests to the active node); sealed and not initialised still fail.
+      - C(/v1/sys/leader) then says whether this node is the active one (I(active)).
+    type: bool
+    default: false
 """
 
 EXAMPLES = r"""
@@ -71,4 +78,8 @@ url:
   description: The server's URL, as the connection options give it (C(VAULT_ADDR) included).
   returned: success
   type: str
+active:
+  description: Whether this node is the active one (always true without I(standby_ok)).
+  returned: success
+  type: bool
 """
