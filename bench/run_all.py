@@ -4,7 +4,8 @@
     python bench/run_all.py [--only b1 b2 b3] [--full] [--with-b4] [--report-only]
 
 Default (about 15-20 minutes on 2 cores): B1 provisioning (with the before/after of the
-re-run speed edits), B2 token fetch, B3 refresh capacity with 1,000 credentials. --full
+re-run speed edits), B2 token fetch, B3 refresh capacity with 1,000 credentials, B5
+failover of a 3-node Raft cluster (about 10 minutes more). --full
 adds B3 with 10,000 credentials (about 25 more minutes). --with-b4 also times `make demo`
 and `make test` cold and warm, in a scratch copy and in a fresh clone (about an hour; see
 bench/b4_make_times.py). Each benchmark is a separate process with a time limit, and
@@ -34,6 +35,7 @@ def steps(args: argparse.Namespace) -> list[tuple[str, list[str], int]]:
         ("b1", b1, 1800),
         ("b2", [PYTHON, str(HERE / "b2_token_fetch.py")], 900),
         ("b3", [PYTHON, str(HERE / "b3_refresh_capacity.py"), "--credentials", "1000"], 1800),
+        ("b5", [PYTHON, str(HERE / "b5_failover.py")], 1800),
     ]
     if args.full:
         planned.append(
@@ -51,7 +53,7 @@ def steps(args: argparse.Namespace) -> list[tuple[str, list[str], int]]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", nargs="+", choices=["b1", "b2", "b3", "b4"])
+    parser.add_argument("--only", nargs="+", choices=["b1", "b2", "b3", "b4", "b5"])
     parser.add_argument("--full", action="store_true", help="B3 with 10,000 credentials too")
     parser.add_argument("--with-b4", action="store_true", help="time make demo and make test")
     parser.add_argument("--report-only", action="store_true", help="only rewrite the report")
