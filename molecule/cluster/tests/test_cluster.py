@@ -171,7 +171,8 @@ def test_a_configuration_change_restarts_one_node_at_a_time(scenario, cluster):
     assert changed.returncode == 0, changed.stdout[-5000:]
     # Handler steps print as RUNNING HANDLER [...]; each block runs until the next header.
     restarts = re.findall(
-        r"RUNNING HANDLER \[vault_server : restart \| Restart the server\][^\n]*\n"
+        r"RUNNING HANDLER \[(?:webex_vault\.oauthapp\.)?vault_server : "
+        r"restart \| Restart the server\][^\n]*\n"
         r"((?:(?!TASK|RUNNING HANDLER).*\n)*)",
         changed.stdout,
     )
