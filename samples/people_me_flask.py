@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import threading
 from collections.abc import Mapping
@@ -25,6 +26,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import waitress
+from dotenv import dotenv_values
 from flask import Flask
 
 import webex_vault_web
@@ -33,6 +35,9 @@ from webex_vault_web.commands import prune_periodically
 
 # The web app's own settings file (its AppRole identity), written by the playbook beside this file.
 DEFAULT_WEB_ENV_FILE = Path(__file__).resolve().with_name("web.env")
+# The CLI sample's settings file. `flask run` in this folder loads a .env into the environment
+# (python-dotenv), which would make the web app log in with the CLI's identity.
+CLI_ENV_FILE = Path(__file__).resolve().with_name(".env")
 DEFAULT_THREADS = 8
 PRUNE_EVERY_SECONDS = 3600
 
@@ -42,7 +47,17 @@ _log = logging.getLogger("people_me_flask")
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """The app, with samples/web.env as its settings file; `flask --app people_me_flask` and
     the tests call this."""
-    return webex_vault_web.create_app(test_config, default_env_file=DEFAULT_WEB_ENV_FILE)
+    return webex_vault_web.create_app(
+        test_config,
+        default_env_file=DEFAULT_WEB_ENV_FILE,
+        environ=environment_without(CLI_ENV_FILE, os.environ),
+    )
+
+
+def environment_without(env_file: Path, environ: Mapping[str, str]) -> dict[str, str]:
+    """`environ` less the values `env_file` holds: the ones `flask run` copied from it."""
+    copied = dotenv_values(env_file) if env_file.is_file() else {}
+    return {key: value for key, value in environ.items() if copied.get(key) != value}
 
 
 def main(argv: list[str] | None = None) -> int:

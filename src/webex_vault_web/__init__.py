@@ -42,12 +42,16 @@ _log = logging.getLogger("webex_vault_web")
 
 
 def create_app(
-    test_config: Mapping[str, Any] | None = None, *, default_env_file: Path | None = None
+    test_config: Mapping[str, Any] | None = None,
+    *,
+    default_env_file: Path | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> Flask:
     """The app factory.
 
     Settings come from the environment and the env file that WEBEX_VAULT_WEB_ENV_FILE names
-    (else `default_env_file`). Tests may pass WEBEX_VAULT_SETTINGS (a Settings),
+    (else `default_env_file`); `environ` replaces the process environment when given. Tests
+    may pass WEBEX_VAULT_SETTINGS (a Settings),
     WEBEX_VAULT_CONNECTION (a VaultConnection, or a stand-in), WEBEX_VAULT_USAGE_RECORDS (see
     credentials.py) and WEBEX_VAULT_CLOCK (Unix time, for credentials.py) in `test_config`,
     and any Flask setting such as SECRET_KEY or DEBUG.
@@ -55,6 +59,7 @@ def create_app(
     app = Flask(__name__)
     app.config.update(test_config or {})
     settings: Settings = app.config.get("WEBEX_VAULT_SETTINGS") or Settings.from_environment(
+        environ,
         env_file_variable="WEBEX_VAULT_WEB_ENV_FILE",
         default_env_file=default_env_file,
     )

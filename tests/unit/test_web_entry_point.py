@@ -19,6 +19,9 @@ from pathlib import Path
 import pytest
 import requests
 
+from webex_vault_testing.samples import load_sample
+
+people_me_flask = load_sample("people_me_flask")
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "samples"
 BIN = Path(sys.executable).parent
@@ -152,3 +155,16 @@ def test_the_prune_command_is_a_flask_command(web_env: dict[str, str]) -> None:
     # It reached for Vault (which does not answer here) and says so, with a failing status.
     assert pruned.returncode == 1
     assert "Error: Cannot connect to Vault at http://127.0.0.1:9" in pruned.stderr
+
+
+def test_the_cli_samples_env_file_does_not_leak_into_the_web_app(tmp_path: Path) -> None:
+    # `flask run` in samples/ copies samples/.env (the CLI's identity) into the environment.
+    cli_env = tmp_path / ".env"
+    cli_env.write_text("VAULT_ADDR=http://127.0.0.1:8200\nVAULT_ROLE_ID=cli-role\n")
+    environ = {"VAULT_ADDR": "http://127.0.0.1:8200", "VAULT_ROLE_ID": "cli-role", "HOME": "/h"}
+    environ["OAUTHAPP_SCOPES"] = "spark:people_read"
+
+    kept = people_me_flask.environment_without(cli_env, environ)
+
+    assert kept == {"HOME": "/h", "OAUTHAPP_SCOPES": "spark:people_read"}
+    assert people_me_flask.environment_without(tmp_path / "absent.env", environ) == environ
