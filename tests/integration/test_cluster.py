@@ -47,7 +47,8 @@ def changed(output: str) -> int:
     return sum(counters["changed"] for counters in recap_hosts(output).values())
 
 
-@pytest.fixture(scope="module", params=SERVERS)
+# OpenBao only so far: the cluster has not been run on HashiCorp Vault yet.
+@pytest.fixture(scope="module", params=[server for server in SERVERS if server == "openbao"])
 def cluster(request, tmp_path_factory, plugin_mirror, emulator):
     """Three nodes, initialised, joined and unsealed by the role, then site.yml."""
     built = LoopbackCluster(
