@@ -24,6 +24,7 @@ import base64
 import json
 import os
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -330,9 +331,10 @@ def gpg(home: Path, *args: str, stdin: bytes | None = None) -> bytes:
 
 
 @pytest.fixture
-def key_holders(tmp_path) -> tuple[Path, list[str]]:
+def key_holders(tmp_path) -> Iterator[tuple[Path, list[str]]]:
     """One PGP key per share in a scratch GNUPGHOME (gpg's default: a signing key with an
-    encryption subkey; no passphrase): (home, base64 public keys)."""
+    encryption subkey; no passphrase): (home, base64 public keys). The gpg-agent that gpg
+    starts for that home is stopped afterwards."""
     home = tmp_path / "gnupg"
     home.mkdir(mode=0o700)
     public_keys = []
@@ -340,7 +342,8 @@ def key_holders(tmp_path) -> tuple[Path, list[str]]:
         uid = f"holder{holder}@webex-vault.test"
         gpg(home, "--passphrase", "", "--quick-gen-key", uid, "default", "default", "never")
         public_keys.append(base64.b64encode(gpg(home, "--export", uid)).decode())
-    return home, public_keys
+    yield home, public_keys
+    subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "gpg-agent"], check=False)
 
 
 @pytest.fixture
