@@ -310,6 +310,9 @@ def app_access_stage(v: dict[str, Any], client: hvac.Client, run: Run) -> None:
         trim_blocks=True,
         keep_trailing_newline=True,
         autoescape=False,  # noqa: S701 - HCL and .env files, not HTML
+        # A template variable this script does not set fails here, instead of rendering empty
+        # and making the raw script's files differ from the role's.
+        undefined=jinja2.StrictUndefined,
     )
     context = {
         "ansible_managed": ANSIBLE_MANAGED,
@@ -323,6 +326,10 @@ def app_access_stage(v: dict[str, Any], client: hvac.Client, run: Run) -> None:
         "oauthapp_webex_env_vault_addr": v["api_url"],
         "oauthapp_webex_approle_mount": approle,
         "oauthapp_webex_env_webex_api_base_url": v["webex_api_base_url"],
+        "oauthapp_webex_state_mount": "webex-vault-state",
+        # The local inventory gives no namespace and no CA (VAULT_NAMESPACE, VAULT_CACERT unset).
+        "oauthapp_webex_env_vault_namespace": "",
+        "oauthapp_webex_env_vault_cacert": "",
     }
     for name, env_file in (("webex-cli", v["cli_env_file"]), ("webex-app", v["app_env_file"])):
         policy = templates.get_template(f"{name}.hcl.j2").render(context)
