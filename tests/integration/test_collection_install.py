@@ -42,7 +42,17 @@ pytestmark = pytest.mark.integration
 MODULES = sorted(p.stem for p in (REPO / "plugins" / "modules").glob("*.py"))
 ROLES = sorted(p.name for p in (REPO / "roles").iterdir() if p.is_dir())
 # What a user's tarball must not carry: local state, caches, the test and benchmark harness.
-NEVER_SHIPPED = (".local/", ".venv/", ".git/", "tests/output/", "bench/", "molecule/", ".cache/")
+NEVER_SHIPPED = (
+    ".local/",
+    ".venv/",
+    ".git/",
+    ".mypy_cache/",
+    ".ruff_cache/",
+    "tests/output/",
+    "bench/",
+    "molecule/",
+    ".cache/",
+)
 
 USER_PLAYBOOK = """\
 ---
@@ -114,7 +124,9 @@ def test_tarball_is_small_and_holds_only_the_collection(installed):
     _, tarball, _, _ = installed
     with tarfile.open(tarball) as archive:
         names = archive.getnames()
-    shipped = [n for n in names if n.startswith(NEVER_SHIPPED) or "/__pycache__/" in n]
+    shipped = [
+        n for n in names if n.startswith(NEVER_SHIPPED) or "/__pycache__/" in n or ".egg-info" in n
+    ]
     assert not shipped, shipped
     for required in ("MANIFEST.json", "playbooks/site.yml", "meta/runtime.yml", "LICENSE"):
         assert required in names
