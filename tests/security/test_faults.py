@@ -47,6 +47,11 @@ from .security_helpers import (
 
 pytestmark = pytest.mark.integration
 
+# The task that puts the plugin binary in place (one plugin_binary module run).
+INSTALL_TASK = (
+    "webex_vault.oauthapp.oauthapp_plugin : download | "
+    "Download, verify, unpack and install the plugin binary"
+)
 PROVIDER_TIMEOUT = 2
 HANG = 5
 FAULTS = {
@@ -260,8 +265,8 @@ def test_replaced_plugin_binary_is_refused_and_restored(fault_stack, fault_crede
     run = run_playbook(fault_stack, "site.yml")
     assert run.returncode == 0, run.stdout[-3000:]
     changed = {name for name, result in run.task_results() if result.get("changed")}
-    assert "oauthapp_plugin : register | Install the plugin binary" in changed, changed
-    assert "oauthapp_plugin : Reload the oauthapp plugin" in changed, changed
+    assert INSTALL_TASK in changed, changed
+    assert "webex_vault.oauthapp.oauthapp_plugin : Reload the oauthapp plugin" in changed, changed
     assert hashlib.sha256(binary.read_bytes()).hexdigest() == catalog["sha256"]
     status, body = raw(fault_stack, "GET", f"{MOUNT}/creds/{fault_credential}")
     assert status == 200 and body["data"]["access_token"] == before["access_token"]

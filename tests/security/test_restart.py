@@ -37,6 +37,12 @@ from .security_helpers import (
 
 pytestmark = pytest.mark.integration
 
+# The task that puts the plugin binary in place (one plugin_binary module run).
+INSTALL_TASK = (
+    "webex_vault.oauthapp.oauthapp_plugin : download | "
+    "Download, verify, unpack and install the plugin binary"
+)
+
 
 def cli(stack, **env):
     return run_sample("people_me.py", {"WEBEX_VAULT_ENV_FILE": str(stack.cli_env_file), **env})
@@ -98,7 +104,7 @@ def test_plugin_replaced_while_down_is_refused_until_restored(persistent_stack):
     run = run_playbook(stack, "playbooks/oauthapp.yml")
     assert run.returncode == 0, run.stdout[-3000:]
     changed = {name for name, result in run.task_results() if result.get("changed")}
-    assert "oauthapp_plugin : register | Install the plugin binary" in changed, changed
+    assert INSTALL_TASK in changed, changed
     assert hashlib.sha256(binary.read_bytes()).hexdigest() == entry["sha256"]
     status, body = raw(stack, "GET", f"{MOUNT}/creds/people-me")
     assert status == 200 and body["data"]["access_token"] == token
