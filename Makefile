@@ -78,8 +78,8 @@ browser: venv
 # Roles in a systemd container (Docker engine and the Debian image are set up when missing).
 # The testinfra verifier calls pytest from PATH, hence the venv first on it.
 # The `vault` scenario is the default one on HashiCorp Vault; it runs when WEBEX_VAULT_TEST_SERVERS
-# names vault.
-MOLECULE_SCENARIOS ?= default upgrade $(if $(filter vault,$(WEBEX_VAULT_TEST_SERVERS)),vault)
+# names vault. `cluster` is three OpenBao nodes (Raft, TLS) through the loss of the leader.
+MOLECULE_SCENARIOS ?= default upgrade $(if $(filter vault,$(WEBEX_VAULT_TEST_SERVERS)),vault) cluster
 
 molecule: venv
 	tools/ensure-docker.sh
