@@ -114,19 +114,22 @@ class Scenario:
         document: dict[str, Any] = json.loads(text)
         return document
 
-    def generate_root(self) -> str:
+    def generate_root(self, api_url: str | None = None, verify: bool | str = True) -> str:
         """Break glass (SECURITY.md): a root token from threshold unseal keys of the init file,
         with a one-time password, as `operator generate-root` makes it (the role revoked
         init's). OpenBao 2.6+ serves it to a token only (the admin identity's) at
-        sys/generate-root-token; Vault at the unauthenticated sys/generate-root."""
+        sys/generate-root-token; Vault at the unauthenticated sys/generate-root.
+        api_url and verify (a CA file) name another server than the scenario's first one."""
+        url = api_url or self.api_url
         if SERVER_KIND == "openbao":
-            base, headers = "sys/generate-root-token", {"X-Vault-Token": self.admin_token()}
+            token = self.admin_token(url, verify)
+            base, headers = "sys/generate-root-token", {"X-Vault-Token": token}
         else:
             base, headers = "sys/generate-root", {}
 
         def put(path: str, body: dict[str, Any]) -> dict[str, Any]:
             response = requests.put(
-                f"{self.api_url}/v1/{base}/{path}", json=body, headers=headers, timeout=30
+                f"{url}/v1/{base}/{path}", json=body, headers=headers, timeout=30, verify=verify
             )
             response.raise_for_status()
             answer: dict[str, Any] = response.json()
@@ -144,12 +147,13 @@ class Scenario:
         """The admin identity the role wrote beside the init file (same encryption)."""
         return self.decrypt(self.admin_file)
 
-    def admin_token(self) -> str:
+    def admin_token(self, api_url: str | None = None, verify: bool | str = True) -> str:
         admin = self.admin_document()
         response = requests.post(
-            f"{self.api_url}/v1/auth/{admin['mount_point']}/login",
+            f"{api_url or self.api_url}/v1/auth/{admin['mount_point']}/login",
             json={"role_id": admin["role_id"], "secret_id": admin["secret_id"]},
             timeout=30,
+            verify=verify,
         )
         response.raise_for_status()
         token: str = response.json()["auth"]["client_token"]

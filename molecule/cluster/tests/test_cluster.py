@@ -59,13 +59,13 @@ def ca(scenario: Scenario) -> str:
 
 
 @pytest.fixture(scope="session")
-def root_token(scenario: Scenario) -> str:
-    return scenario.init_document()["root_token"]
-
-
-@pytest.fixture(scope="session")
-def cluster(nodes, ca, root_token):
-    return Cluster(nodes, ca, root_token)
+def cluster(scenario: Scenario, nodes, ca):
+    """The nodes, with a break-glass root token (the role revoked init's) made from the unseal
+    keys through the active node, revoked at the end."""
+    cluster = Cluster(nodes, ca, token="")
+    cluster.token = scenario.generate_root(cluster.leader().url, ca)
+    yield cluster
+    cluster.client(cluster.leader()).auth.token.revoke_self()
 
 
 class Cluster:
@@ -126,6 +126,27 @@ def test_three_voters_and_one_leader(cluster):
     assert sorted(s["node_id"] for s in servers if s["voter"]) == sorted(NODES)
     assert sum(1 for s in servers if s["leader"]) == 1
     assert sorted(cluster.health(node) for node in cluster.nodes) == [200, 429, 429]
+
+
+def test_no_root_token_survives_setup_and_the_admin_identity_logs_in_everywhere(
+    scenario, cluster, nodes, ca
+):
+    """The role set up the admin identity once, through the active node, then revoked init's
+    root token: every node refuses it, and the admin identity logs in through every node."""
+    for node in nodes:
+        refused = requests.get(
+            f"{node.url}/v1/auth/token/lookup-self",
+            headers={"X-Vault-Token": scenario.init_document()["root_token"]},
+            verify=ca,
+            timeout=10,
+        )
+        assert refused.status_code == 403, node.name
+        admin = hvac.Client(url=node.url, token=scenario.admin_token(node.url, ca), verify=ca)
+        assert admin.auth.token.lookup_self()["data"]["policies"] == ["webex-vault-admin"]
+        admin.auth.token.revoke_self()
+    # Set up once: one secret_id, the one in the admin file.
+    listed = cluster.client(cluster.leader()).list("auth/approle/role/webex-vault-admin/secret-id")
+    assert listed["data"]["keys"] == [scenario.admin_document()["secret_id_accessor"]]
 
 
 def test_every_api_listener_is_tls_with_the_test_ca(cluster, nodes):
