@@ -11,12 +11,20 @@ import hashlib
 import re
 import signal
 import time
+from pathlib import Path
 
 import pytest
 import requests
 
 import webex_vault
-from webex_vault_testing import REDIRECT_URL, SERVERS, authorize
+from webex_vault_testing import (
+    DISTRIBUTIONS,
+    PLUGIN_RELEASES,
+    REDIRECT_URL,
+    SERVERS,
+    authorize,
+    build_plugin,
+)
 from webex_vault_testing.raft_cluster import LoopbackCluster
 
 pytestmark = pytest.mark.integration
@@ -25,6 +33,10 @@ MOUNT = "oauthapp"
 SERVER = "webex-myapp"
 # Seconds an access token lives in the refresh test (as in test_chain.py).
 LIFETIME = 13
+# The plugin versions of the version change test: the one the cluster runs, and an older one.
+NEW = PLUGIN_RELEASES[DISTRIBUTIONS[0]]["default_version"]
+OLD = "3.0.0"
+BINARY = PLUGIN_RELEASES[DISTRIBUTIONS[0]]["binary_name"]
 
 
 def recap_hosts(output: str) -> dict[str, dict[str, int]]:
@@ -169,6 +181,48 @@ def test_the_health_gate_refuses_a_sealed_node(cluster):
     assert sealed.health() == 429
 
 
+def plugin_processes(node) -> list[str]:
+    """The executables of the plugin processes that this node's server runs (its children)."""
+    names = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            command = (stat.parent / "cmdline").read_bytes().split(b"\0")[0].decode()
+        except (OSError, IndexError, ValueError):
+            continue  # the process ended meanwhile
+        if parent == node.process.pid and Path(command).name.startswith(BINARY):
+            names.append(Path(command).name)
+    return sorted(names)
+
+
+def running_version(cluster, node) -> str:
+    mount = cluster.client(node).read(f"sys/mounts/{MOUNT}")["data"]
+    assert mount["running_plugin_version"] == mount["plugin_version"]
+    return str(mount["running_plugin_version"])
+
+
+def test_a_plugin_version_change_runs_on_the_active_node_and_every_node_has_its_binary(cluster):
+    """site.yml puts the binary on every node, then registers, tunes and reloads the mount
+    through the active node (a plain reload: neither server does a cluster-wide one, README
+    "Cluster"). Only the active node runs the plugin: the standbys (no standby reads) run
+    none, so there is nothing to reload on them; a node that takes over starts the mount from
+    the catalog (test_leader_loss). Old binaries go from every node, not just the active one."""
+    build_plugin(DISTRIBUTIONS[0], OLD)
+    for version, args in ((OLD, ["-e", f"oauthapp_plugin_version={OLD}"]), (NEW, [])):
+        run = cluster.playbook("site.yml", *args)
+        assert run.returncode == 0, failure(run.stdout)
+        assert "mount | Reload the engine" in run.stdout
+        leader = cluster.leader()
+        assert running_version(cluster, leader) == f"v{version}"
+        assert plugin_processes(leader) == [f"{BINARY}-v{version}"]
+        for node in cluster.nodes:
+            assert sorted(p.name for p in node.plugin_dir.iterdir()) == [f"{BINARY}-v{version}"]
+            if node is not leader:
+                assert plugin_processes(node) == [], node.name
+    again = cluster.playbook("site.yml")
+    assert changed(again.stdout) == 0, again.stdout[-8000:]
+
+
 def readable(client, name: str) -> bool:
     return bool(webex_vault.read_credential(client, MOUNT, name).access_token)
 
@@ -209,6 +263,9 @@ def test_leader_loss(cluster, emulator, emulator_settings):
         ).status_code
         == 200
     )
+    # The new leader started the engine from the catalog: the upgraded version, with no reload.
+    assert running_version(cluster, new_leader) == f"v{NEW}"
+    assert plugin_processes(new_leader) == [f"{BINARY}-v{NEW}"]
 
     # Nobody reads it: the plugin on the new leader refreshes it in the background.
     deadline = time.monotonic() + LIFETIME + 30
