@@ -24,8 +24,9 @@ from webex_vault_testing import (
     SERVERS,
     authorize,
     build_plugin,
+    free_port,
 )
-from webex_vault_testing.raft_cluster import LoopbackCluster
+from webex_vault_testing.raft_cluster import LoopbackCluster, Node
 
 pytestmark = pytest.mark.integration
 
@@ -53,6 +54,16 @@ def failure(output: str) -> str:
     """The part of a playbook's output around its first failure (or its end)."""
     index = output.find("fatal: [")
     return output[max(index - 2000, 0) : index + 3000] if index >= 0 else output[-5000:]
+
+
+def changed_tasks(output: str) -> set[str]:
+    """The names (without the role) of the tasks that changed something on some host."""
+    blocks = re.split(r"^TASK \[", output, flags=re.M)[1:]
+    return {
+        block.split("]", 1)[0].split(" : ", 1)[-1]
+        for block in blocks
+        if re.search(r"^changed: \[", block, re.M)
+    }
 
 
 def changed(output: str) -> int:
@@ -286,3 +297,56 @@ def test_leader_loss(cluster, emulator, emulator_settings):
     assert leader.health() == 429
     assert sum(1 for s in cluster.wait_voters(new_leader, 3) if s["voter"]) == 3
     assert changed(cluster.unseal().stdout) == 0
+
+
+def test_removing_a_node_and_adding_a_new_one(cluster):
+    """README "Cluster": a node taken out with remove-peer (through another node) and out of the
+    inventory leaves two voters that serve on, whose configurations no longer join it; site.yml
+    on them changes nothing. A new node (empty data) added to the inventory joins through the
+    role's join and unseal steps, becomes a voter and gets the plugin from site.yml. The
+    harness does not restart the remaining nodes for their new retry_join blocks (no systemd);
+    the rolling restart is molecule/cluster's."""
+    leader = cluster.leader()
+    removed, other = (n for n in cluster.nodes if n is not leader)
+    cluster.client(other).sys.remove_raft_node(removed.name)
+    cluster.stop(removed, signal.SIGTERM)
+    cluster.nodes.remove(removed)
+    servers = cluster.peers(leader)
+    assert sorted(s["node_id"] for s in servers) == sorted(n.name for n in cluster.nodes)
+    assert all(s["voter"] for s in servers)
+    cluster.write_inventory()
+    configured = cluster.configure()
+    assert configured.returncode == 0, failure(configured.stdout)
+    for node in cluster.nodes:
+        assert removed.api_url not in node.config_file.read_text()
+    shrunk = cluster.playbook("site.yml")
+    assert shrunk.returncode == 0, failure(shrunk.stdout)
+    # Only the samples' settings files may change: they name the active node, which changed
+    # in test_leader_loss, after the last site.yml.
+    assert changed_tasks(shrunk.stdout) <= {"app_env_file | Write the settings file"}
+    assert f"VAULT_ADDR={leader.api_url}\n" in cluster.cli_env_file.read_text()
+    assert readable(cluster.client(cluster.leader()), "survives")
+
+    folder = cluster.work_dir / "node4"
+    (folder / "raft").mkdir(parents=True)
+    (folder / "plugins").mkdir(mode=0o750)
+    added = Node("node4", free_port(), free_port(), folder)
+    cluster.nodes.append(added)
+    cluster.write_inventory()
+    configured = cluster.configure()
+    assert configured.returncode == 0, failure(configured.stdout)
+    for node in cluster.nodes:
+        if node is not added:
+            assert added.api_url in node.config_file.read_text()
+    cluster.start(added)
+    joined = cluster.unseal()
+    assert joined.returncode == 0, failure(joined.stdout)
+    assert added.health() == 429
+    voters = cluster.wait_voters(cluster.leader(), 3)
+    assert sorted(s["node_id"] for s in voters if s["voter"]) == sorted(
+        n.name for n in cluster.nodes
+    )
+    grown = cluster.playbook("site.yml")
+    assert grown.returncode == 0, failure(grown.stdout)
+    assert [p.name for p in added.plugin_dir.iterdir()] == [f"{BINARY}-v{NEW}"]
+    assert readable(cluster.client(added), "survives")
