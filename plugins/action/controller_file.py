@@ -6,13 +6,11 @@ or mode differ, inside ansible-playbook (no module process)."""
 
 from __future__ import annotations
 
-import os
-import stat
-import tempfile
 from pathlib import Path
 
 from ansible.module_utils.common.text.converters import to_bytes, to_text
 from ansible.plugins.action import ActionBase
+from ansible_collections.webex_vault.oauthapp.plugins.plugin_utils import controller_files
 
 OPTIONS = {
     "content": {"type": "str", "required": True},
@@ -40,11 +38,7 @@ class ActionModule(ActionBase):
         result.update(dest=str(dest), changed=False)
         if not dest.parent.is_dir():
             return {**result, "failed": True, "msg": f"The directory of {dest} does not exist."}
-        try:
-            current = dest.read_bytes()
-            current_mode = stat.S_IMODE(dest.stat().st_mode)
-        except FileNotFoundError:
-            current, current_mode = None, None
+        current, current_mode = controller_files.current(dest)
         content_changed = current != wanted
         result["changed"] = content_changed or current_mode != mode
         if self._task.diff and result["changed"]:
@@ -58,17 +52,7 @@ class ActionModule(ActionBase):
         if self._task.check_mode or not result["changed"]:
             return result
         if content_changed:
-            # A temporary file beside dest, created with the final mode, then renamed: readers
-            # see the old file or the new one, and the content is never readable by others.
-            descriptor, name = tempfile.mkstemp(dir=dest.parent, prefix=".controller_file.")
-            temporary = Path(name)
-            try:
-                os.fchmod(descriptor, mode)
-                with os.fdopen(descriptor, "wb") as handle:
-                    handle.write(wanted)
-                temporary.replace(dest)
-            finally:
-                temporary.unlink(missing_ok=True)
+            controller_files.replace(dest, wanted, mode)
         else:
             dest.chmod(mode)
         return result

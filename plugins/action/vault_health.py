@@ -47,6 +47,7 @@ class ActionModule(VaultAction):
         "url_hint": {"type": "str", "default": "the url option (VAULT_ADDR)"},
         "credentials_hint": {"type": "str", "default": "the token (token option, VAULT_TOKEN)"},
         "standby_ok": {"type": "bool", "default": False},
+        "token_fact": {"type": "str", "default": ""},
     }
 
     def reconcile(self, api, args):  # the health gate reads only; see run()
@@ -58,13 +59,19 @@ class ActionModule(VaultAction):
         spec = {**CONNECTION_SPEC, **self.OPTIONS}
         validation, args = self.validate_argument_spec(spec)
         result.update(changed=False)
+        self._token = ""
         try:
             result.update(self._gate(args))
         except (ReconcileError, HashiVaultValueError) as exc:
             result.update(failed=True, msg=str(exc))
         hidden = set(validation._no_log_values)
         hidden.update(str(args[name]) for name in ("token", "secret_id") if args.get(name))
-        return remove_values(result, hidden)
+        result = remove_values(result, hidden)
+        if args["token_fact"] and self._token and not result.get("failed"):
+            # The token the later tasks use, as a fact: the whole result is then hidden, as
+            # a no_log task's is (only a success carries it; a failure's message is shown).
+            result.update(ansible_facts={args["token_fact"]: self._token}, _ansible_no_log=True)
+        return result
 
     def _gate(self, args):
         options = HashiVaultOptionAdapter.from_dict(args)
@@ -80,9 +87,11 @@ class ActionModule(VaultAction):
                 what = f"does not answer ({reason}); start it or fix {{url_hint}}"
             what = what.format(url_hint=args["url_hint"])
             return {"failed": True, "status": status, "msg": f"The server at {url} {what}."}
-        if args["check_token"]:
+        if args["check_token"] or args["token_fact"]:
             try:
-                accepted = self._login(args).read("auth/token/lookup-self") is not None
+                api = self._login(args)
+                accepted = api.read("auth/token/lookup-self") is not None
+                self._token = api.token if accepted else ""
             except (ReconcileError, VaultApiError, HashiVaultValueError):
                 accepted = False
             if not accepted:

@@ -57,6 +57,13 @@ options:
       - C(/v1/sys/leader) then says whether this node is the active one (I(active)).
     type: bool
     default: false
+  token_fact:
+    description:
+      - Name of a host fact that receives the token the checked credentials carry (the token
+        itself, or the one an AppRole login returned), for the tasks after this one.
+      - The whole result is then hidden, as a C(no_log) task's is; a failure's message is not.
+    type: str
+    default: ""
 """
 
 EXAMPLES = r"""

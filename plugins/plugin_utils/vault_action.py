@@ -29,6 +29,14 @@ from ansible_collections.webex_vault.oauthapp.plugins.plugin_utils.vault_api imp
 
 display = Display()
 
+# hvac is imported here, with the action plugins, in ansible-playbook's own process: each task's
+# worker process is forked from it, so a run imports hvac once instead of once per Vault task.
+# Without hvac, community.hashi_vault's helper says what to install when an action runs.
+try:
+    import hvac  # noqa: F401 pylint: disable=unused-import
+except ImportError:
+    hvac = None
+
 CONNECTION_SPEC = {**HashiVaultConnectionOptions.ARGSPEC, **HashiVaultAuthenticator.ARGSPEC}
 
 
@@ -60,6 +68,8 @@ class VaultAction(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
+        # Values a reconcile step reads or makes that no result may show (issued secret IDs).
+        self.secrets: set[str] = set()
         spec = {**CONNECTION_SPEC, **self.OPTIONS}
         validation, args = self.validate_argument_spec(spec, required_if=self.REQUIRED_IF)
         try:
@@ -70,7 +80,7 @@ class VaultAction(ActionBase):
             result.pop("diff", None)
         # No value of a no_log option leaves the action, whatever went wrong; the token may
         # have come from VAULT_TOKEN or a token file, hence the second look at the options.
-        hidden = set(validation._no_log_values)
+        hidden = set(validation._no_log_values) | self.secrets
         hidden.update(
             str(args[name]) for name, rule in spec.items() if rule.get("no_log") and args.get(name)
         )

@@ -40,7 +40,7 @@ PARALLEL_RUNS = 3
 # The tasks where a bad input may stop a run: argument specs, asserts and the health gate, and
 # the checksum check (it can only run once the archive is downloaded, before anything installs).
 VALIDATION_TASK = re.compile(
-    r"Validating arguments|assert|Stop unless the server|Refuse mount paths"
+    r"Validating arguments|assert|[Ss]top unless the server|Refuse mount paths"
     r"|Explain why the archive was refused",
     re.IGNORECASE,
 )
@@ -599,7 +599,7 @@ def test_sealed_server_stops_every_stage_and_the_sample(fresh_stack):
             run = run_playbook(fresh_stack, PLAYBOOKS[stage])
             assert run.failure is not None, run.stdout[-3000:]
             task, message = run.failure
-            assert "Stop unless the server" in task
+            assert "stop unless the server" in task.lower()
             assert f"The server at {fresh_stack.url} is sealed; unseal it first." in message
             assert run.changed == 0
         sample = run_sample(

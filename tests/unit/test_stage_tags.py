@@ -60,7 +60,7 @@ def test_a_stage_tag_selects_only_that_stage(stage):
     assert files == STAGES[stage]
     # Every stage that calls the API passes the role's health gate and credential check first.
     assert any(
-        name.startswith("connection | Stop unless the server is active and accepts")
+        name.startswith("connection | Log in, and stop unless the server is active and accepts")
         for _, name, _ in tasks
     )
 

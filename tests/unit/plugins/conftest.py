@@ -75,9 +75,11 @@ def run(collection_root, vault):
 
 @pytest.fixture
 def run_task(collection_root, tmp_path):
-    """run_task(module, args, *ansible_args, no_log=False) -> (exit code, the task's result):
-    one task of this collection on localhost (local connection) through ansible-playbook, so
-    that modules run as Ansible runs them (AnsiballZ, check mode, diff, no_log)."""
+    """run_task(module, args, *ansible_args, no_log=False, in_process=True) -> (exit code, the
+    task's result): one task of this collection on localhost (local connection) through
+    ansible-playbook, so that modules run as Ansible runs them (check mode, diff, no_log).
+    A module with an in-process action runs in ansible-playbook's worker, or with
+    in_process=False as a module process (AnsiballZ), as it runs on any other host."""
     import json
     import os
     import subprocess
@@ -85,7 +87,7 @@ def run_task(collection_root, tmp_path):
 
     bin_dir = Path(sys.executable).parent
 
-    def run(module, args, *ansible_args, no_log=False):
+    def run(module, args, *ansible_args, no_log=False, in_process=True):
         play = [
             {
                 "hosts": "localhost",
@@ -110,6 +112,8 @@ def run_task(collection_root, tmp_path):
                 "local",
                 "-e",
                 f"ansible_python_interpreter={sys.executable}",
+                "-e",
+                json.dumps({"webex_vault_in_process": in_process}),
                 str(playbook),
                 *ansible_args,
             ],
@@ -127,5 +131,16 @@ def run_task(collection_root, tmp_path):
         report = json.loads(process.stdout[process.stdout.index("{") :])
         result = report["plays"][0]["tasks"][0]["hosts"]["localhost"]
         return process.returncode, result
+
+    return run
+
+
+@pytest.fixture(params=[True, False], ids=["in-process", "module-process"])
+def run_host_task(request, run_task):
+    """run_task for a module that works on its host's files: each test runs twice, in
+    ansible-playbook's process (a local connection) and as a module process (any other host)."""
+
+    def run(module, args, *ansible_args, no_log=False):
+        return run_task(module, args, *ansible_args, no_log=no_log, in_process=request.param)
 
     return run

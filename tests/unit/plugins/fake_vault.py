@@ -1,5 +1,6 @@
 """A Vault that keeps just enough in memory for the collection's actions: the plugin catalog,
-the mount table and its tuning, oauthapp servers, KV version 2 and AppRole login.
+the mount table and its tuning, oauthapp servers, KV version 2, ACL policies, AppRole (login,
+roles, secret IDs and their accessors) and response wrapping.
 
 It answers HTTP on 127.0.0.1, so the actions run their real hvac client and
 community.hashi_vault's connection and auth code, as they do against a server. Every request
@@ -10,12 +11,14 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 CATALOG = re.compile(r"^sys/plugins/catalog/(auth|database|secret)/([^/]+)$")
+APPROLE = re.compile(r"^auth/([^/]+)/role/([^/]+)(?:/(.+))?$")
 
 
 @dataclass
@@ -30,6 +33,11 @@ class FakeVault:
     requests: list = field(default_factory=list)  # (method, path, body)
     fail_writes_with: str | None = None  # an error text every write of a server returns
     health_statuses: list = field(default_factory=list)  # /v1/sys/health answers, then 200
+    auth: dict = field(default_factory=dict)  # "path/" -> auth method entry
+    policies: dict = field(default_factory=dict)  # name -> policy text
+    roles: dict = field(default_factory=dict)  # (mount, name) -> role settings, role_id included
+    secret_ids: dict = field(default_factory=dict)  # secret ID -> (mount, name, accessor)
+    wrapped: dict = field(default_factory=dict)  # wrapping token -> (creation path, data)
     url: str = ""
 
     def writes(self) -> list:
@@ -46,7 +54,11 @@ class FakeVault:
 
     # --- requests ------------------------------------------------------------------------
 
-    def handle(self, method, path, query, body, token):
+    def unwrap(self, token: str) -> dict:
+        """What a sample's unwrap does: the wrapped data, once."""
+        return self.wrapped.pop(token)[1]
+
+    def handle(self, method, path, query, body, token, wrap_ttl=None):
         self.requests.append((method, path, body))
         if path == "sys/health":
             return (self.health_statuses.pop(0) if self.health_statuses else 200), {}
@@ -60,9 +72,75 @@ class FakeVault:
             return 200, {"data": {"policies": ["root"]}}
         if path.startswith("sys/mounts/") and method == "POST":
             return self._mount(path.removeprefix("sys/mounts/"), body)
+        if path == "sys/plugins/catalog" and method == "GET":
+            detailed = [
+                {"type": t, "name": n, "version": v, "builtin": False} for t, n, v in self.catalog
+            ]
+            return 200, {"data": {"detailed": detailed}}
         if match := CATALOG.match(path):
             return self._catalog(method, match.groups(), query.get("version", [""])[0], body)
+        if path == "sys/auth" and method == "GET":
+            return 200, {"data": self.auth}
+        if path.startswith("sys/auth/") and method == "POST":
+            self.auth[path.removeprefix("sys/auth/") + "/"] = dict(body)
+            return 204, None
+        if path.startswith("sys/policies/acl/"):
+            return self._policy(method, path.removeprefix("sys/policies/acl/"), body)
+        if path == "sys/wrapping/lookup" and method == "POST":
+            entry = self.wrapped.get(body.get("token"))
+            if entry is None:
+                return 400, {"errors": ["wrapping token is not valid or does not exist"]}
+            return 200, {"data": {"creation_path": entry[0], "creation_ttl": 60}}
+        if (match := APPROLE.match(path)) and f"{match.group(1)}/" in self.auth:
+            listing = query.get("list", [""])[0].lower() == "true"
+            return self._approle(method, *match.groups(), body, wrap_ttl, listing)
         return self._engine(method, path, body)
+
+    def _policy(self, method, name, body):
+        if method == "GET":
+            if name not in self.policies:
+                return 404, {"errors": []}
+            return 200, {"data": {"name": name, "policy": self.policies[name]}}
+        self.policies[name] = body["policy"]
+        return 204, None
+
+    def _approle(self, method, mount, name, rest, body, wrap_ttl, listing):
+        role = self.roles.get((mount, name))
+        if rest is None:
+            if method == "GET":
+                if role is None:
+                    return 404, {"errors": []}
+                return 200, {"data": {k: v for k, v in role.items() if k != "role_id"}}
+            self.roles[(mount, name)] = {"role_id": secrets.token_hex(8), **(role or {}), **body}
+            return 204, None
+        if role is None:
+            return 400, {"errors": [f'role "{name}" does not exist']}
+        mine = {sid: v for sid, v in self.secret_ids.items() if v[:2] == (mount, name)}
+        if rest == "role-id" and method == "GET":
+            return 200, {"data": {"role_id": role["role_id"]}}
+        if rest == "secret-id" and listing:
+            if not mine:
+                return 404, {"errors": []}
+            return 200, {"data": {"keys": [v[2] for v in mine.values()]}}
+        if rest == "secret-id" and method == "POST":
+            secret_id, accessor = secrets.token_hex(12), secrets.token_hex(6)
+            self.secret_ids[secret_id] = (mount, name, accessor)
+            data = {"secret_id": secret_id, "secret_id_accessor": accessor}
+            if wrap_ttl:
+                token = "s." + secrets.token_hex(12)
+                self.wrapped[token] = (f"auth/{mount}/role/{name}/secret-id", data)
+                return 200, {"wrap_info": {"token": token, "ttl": int(wrap_ttl)}}
+            return 200, {"data": data}
+        if rest == "secret-id/lookup" and method == "POST":
+            if body.get("secret_id") not in mine:
+                return 204, None  # what Vault answers for an unknown secret ID
+            return 200, {"data": {"secret_id_accessor": mine[body["secret_id"]][2]}}
+        if rest == "secret-id-accessor/destroy" and method == "POST":
+            for sid, entry in mine.items():
+                if entry[2] == body.get("secret_id_accessor"):
+                    del self.secret_ids[sid]
+            return 204, None
+        return 405, {"errors": ["unsupported operation"]}
 
     def _login(self, body):
         if (body.get("role_id"), body.get("secret_id")) != (self.role_id, self.secret_id):
@@ -155,6 +233,7 @@ class _Handler(BaseHTTPRequestHandler):
             parse_qs(url.query, keep_blank_values=True),
             body,
             self.headers.get("X-Vault-Token"),
+            self.headers.get("X-Vault-Wrap-TTL"),
         )
         data = b"" if payload is None else json.dumps(payload).encode()
         self.send_response(status)

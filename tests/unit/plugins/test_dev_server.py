@@ -69,8 +69,8 @@ def server(tmp_path):
             os.kill(int(pid_file.read_text()), signal.SIGTERM)
 
 
-def test_first_run_sets_up_and_starts_then_a_rerun_changes_nothing(run_task, server):
-    code, result = run_task("dev_server", server["args"], "--diff")
+def test_first_run_sets_up_and_starts_then_a_rerun_changes_nothing(run_host_task, server):
+    code, result = run_host_task("dev_server", server["args"], "--diff")
     assert code == 0, result
     assert (result["changed"], result["started"], result["status"]) == (True, True, 200)
     data = server["data"]
@@ -94,17 +94,17 @@ def test_first_run_sets_up_and_starts_then_a_rerun_changes_nothing(run_task, ser
     ]
     assert (data / "server.log").stat().st_mode & 0o777 == 0o600
     server["started"].unlink()
-    code, again = run_task("dev_server", server["args"])
+    code, again = run_host_task("dev_server", server["args"])
     assert code == 0 and again["changed"] is False and again["started"] is False
     assert not server["started"].exists()
     assert token_file.read_text() == token
 
 
-def test_a_running_server_keeps_running_when_its_configuration_changes(run_task, server):
-    run_task("dev_server", server["args"])
+def test_a_running_server_keeps_running_when_its_configuration_changes(run_host_task, server):
+    run_host_task("dev_server", server["args"])
     server["started"].unlink()
     changed = {**server["args"], "config": 'plugin_directory = "other"\n'}
-    code, result = run_task("dev_server", changed, "--diff")
+    code, result = run_host_task("dev_server", changed, "--diff")
     assert code == 0 and result["changed"] is True and result["config_changed"] is True
     assert result["started"] is False and not server["started"].exists()
     assert any("keeps running with the old one" in warning for warning in result["warnings"])
@@ -112,18 +112,18 @@ def test_a_running_server_keeps_running_when_its_configuration_changes(run_task,
     assert (server["data"] / "server.hcl").read_text() == changed["config"]
 
 
-def test_check_mode_writes_and_starts_nothing(run_task, server):
-    code, result = run_task("dev_server", server["args"], "--check")
+def test_check_mode_writes_and_starts_nothing(run_host_task, server):
+    code, result = run_host_task("dev_server", server["args"], "--check")
     assert code == 0 and result["changed"] is True and result["started"] is True
     assert result["status"] == -1
     assert not server["data"].exists() and not server["started"].exists()
 
 
-def test_a_server_that_exits_at_once_fails_the_task(run_task, server, tmp_path):
+def test_a_server_that_exits_at_once_fails_the_task(run_host_task, server, tmp_path):
     broken = tmp_path / "bin" / "broken"
     broken.write_text("#!/bin/sh\nexit 3\n")
     broken.chmod(0o755)
     started = time.monotonic()
-    code, result = run_task("dev_server", {**server["args"], "binary": str(broken)})
+    code, result = run_host_task("dev_server", {**server["args"], "binary": str(broken)})
     assert code != 0 and "exited before it answered" in result["msg"]
     assert time.monotonic() - started < 20

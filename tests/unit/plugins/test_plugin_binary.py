@@ -50,8 +50,8 @@ def release(tmp_path):
     return {"args": args, "binary": binary, "archive_sha": archive_sha, "dest": dest}
 
 
-def test_installs_then_a_rerun_changes_nothing(run_task, release):
-    code, result = run_task("plugin_binary", release["args"], "--diff")
+def test_installs_then_a_rerun_changes_nothing(run_host_task, release):
+    code, result = run_host_task("plugin_binary", release["args"], "--diff")
     assert code == 0, result
     assert (result["changed"], result["downloaded"], result["installed"]) == (True, True, True)
     assert result["sha256"] == sha256(release["binary"])
@@ -60,20 +60,20 @@ def test_installs_then_a_rerun_changes_nothing(run_task, release):
     dest = release["dest"]
     assert dest.read_bytes() == release["binary"]
     assert dest.stat().st_mode & 0o7777 == 0o750
-    code, again = run_task("plugin_binary", release["args"])
+    code, again = run_host_task("plugin_binary", release["args"])
     assert code == 0 and again["changed"] is False and again["downloaded"] is False
     assert again["sha256"] == result["sha256"]
 
 
-def test_a_pinned_sha256_needs_no_checksum_file(run_task, release):
+def test_a_pinned_sha256_needs_no_checksum_file(run_host_task, release):
     args = {**release["args"], "checksum_url": "", "sha256": release["archive_sha"].upper()}
-    code, result = run_task("plugin_binary", args)
+    code, result = run_host_task("plugin_binary", args)
     assert code == 0 and result["installed"] is True
 
 
-def test_a_checksum_mismatch_is_refused_and_nothing_is_kept(run_task, release):
+def test_a_checksum_mismatch_is_refused_and_nothing_is_kept(run_host_task, release):
     args = {**release["args"], "checksum_url": "", "sha256": "ab" * 32}
-    code, result = run_task("plugin_binary", args)
+    code, result = run_host_task("plugin_binary", args)
     assert code != 0 and "checksum" in result["msg"]
     downloads = Path(args["archive"]).parent
     assert [path.name for path in downloads.iterdir()] == [Path(args["unpack_dir"]).name]
@@ -81,42 +81,64 @@ def test_a_checksum_mismatch_is_refused_and_nothing_is_kept(run_task, release):
     assert not release["dest"].exists()
 
 
-def test_a_missing_plugin_directory_fails_before_anything_is_written(run_task, release, tmp_path):
+def test_a_missing_plugin_directory_fails_before_anything_is_written(
+    run_host_task, release, tmp_path
+):
     args = {**release["args"], "dest": str(tmp_path / "missing" / "plugin-v1.0.0")}
-    code, result = run_task("plugin_binary", args)
+    code, result = run_host_task("plugin_binary", args)
     assert code != 0 and "is not a directory" in result["msg"]
     assert not (tmp_path / "downloads").exists()
 
 
-def test_check_mode_writes_nothing(run_task, release, tmp_path):
-    code, result = run_task("plugin_binary", release["args"], "--check", "--diff")
+def test_check_mode_writes_nothing(run_host_task, release, tmp_path):
+    code, result = run_host_task("plugin_binary", release["args"], "--check", "--diff")
     assert code == 0 and result["changed"] is True and result["pending"] is True
     assert result["sha256"] == ""
     assert not (tmp_path / "downloads").exists() and not release["dest"].exists()
     # Downloaded but not installed: check mode can tell the binary's sha256.
-    run_task("plugin_binary", release["args"])
+    run_host_task("plugin_binary", release["args"])
     release["dest"].unlink()
-    code, result = run_task("plugin_binary", release["args"], "--check")
+    code, result = run_host_task("plugin_binary", release["args"], "--check")
     assert code == 0 and result["changed"] is True and result["installed"] is True
     assert result["sha256"] == sha256(release["binary"]) and not release["dest"].exists()
 
 
-def test_a_replaced_binary_or_mode_is_put_back(run_task, release):
-    run_task("plugin_binary", release["args"])
+def test_a_replaced_binary_or_mode_is_put_back(run_host_task, release):
+    run_host_task("plugin_binary", release["args"])
     dest = release["dest"]
     dest.write_bytes(b"tampered")
-    code, result = run_task("plugin_binary", release["args"], "--diff")
+    code, result = run_host_task("plugin_binary", release["args"], "--diff")
     assert code == 0 and result["installed"] is True and result["downloaded"] is False
     assert result["diff"]["before"]["sha256"] == sha256(b"tampered")
     assert dest.read_bytes() == release["binary"]
     dest.chmod(0o777)
-    code, result = run_task("plugin_binary", release["args"])
+    code, result = run_host_task("plugin_binary", release["args"])
     assert code == 0 and result["changed"] is True and result["installed"] is False
     assert dest.stat().st_mode & 0o7777 == 0o750
 
 
-def test_an_archive_without_the_binary_is_refused(run_task, release):
+def test_an_archive_without_the_binary_is_refused(run_host_task, release):
     args = {**release["args"], "member": "another-binary"}
-    code, result = run_task("plugin_binary", args)
+    code, result = run_host_task("plugin_binary", args)
     assert code != 0 and "holds no file named another-binary" in result["msg"]
     assert not release["dest"].exists()
+
+
+def test_on_a_local_connection_no_module_process_is_started(
+    run_task, release, tmp_path, monkeypatch
+):
+    """The in-process path is the one taken on a local connection: Ansible keeps the module
+    payload it sends (ANSIBLE_KEEP_REMOTE_FILES) only when a module process runs."""
+    remote_tmp = tmp_path / "remote-tmp"
+    monkeypatch.setenv("ANSIBLE_KEEP_REMOTE_FILES", "1")
+    monkeypatch.setenv("ANSIBLE_REMOTE_TMP", str(remote_tmp))
+
+    in_process = run_task("plugin_binary", release["args"])
+    sent_in_process = list(remote_tmp.glob("**/AnsiballZ_plugin_binary.py"))
+    module_process = run_task("plugin_binary", release["args"], in_process=False)
+    sent_by_module = list(remote_tmp.glob("**/AnsiballZ_plugin_binary.py"))
+
+    assert (in_process[0], module_process[0]) == (0, 0)
+    assert sent_in_process == []
+    assert len(sent_by_module) == 1
+    assert in_process[1]["sha256"] == module_process[1]["sha256"]

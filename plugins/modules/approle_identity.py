@@ -1,0 +1,138 @@
+# Copyright: (c) 2026, webex-vault maintainers
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# SPDX-License-Identifier: Apache-2.0
+# The implementation is the action plugin plugins/action/approle_identity.py.
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: approle_identity
+short_description: An application's policy, AppRole role and settings file in Vault or OpenBao
+version_added: 1.0.0
+author: webex-vault maintainers (!UNKNOWN)
+description:
+  - Enables AppRole auth at I(approle_mount) when nothing is there, and fails, changing nothing,
+    when another auth method is.
+  - Writes the ACL policy I(name) when its text differs from I(policy).
+  - Writes the AppRole role I(name) when a setting of I(role) differs from what the server
+    reads back; settings left out are not managed.
+  - With I(env_file), keeps a settings file on the controller (mode C(0600)) that holds
+    I(env_content), then C(VAULT_ROLE_ID) and C(VAULT_SECRET_ID) (C(VAULT_SECRET_ID_WRAPPED) with
+    I(secret_id_wrap_ttl)).
+  - A new secret ID is issued only when the file's one no longer works (unknown, expired, used up,
+    or its wrapping token expired or was unwrapped, or wraps a secret ID of another role).
+    Every secret ID the role had before is then destroyed, once the file holds the new one, so
+    that a copy of an old file stops working.
+  - The role ID and secret ID never appear in a result or a diff.
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.flow
+  - ansible.builtin.action_common_attributes.actiongroups
+  - community.hashi_vault.connection
+  - community.hashi_vault.auth
+  - webex_vault.oauthapp.vault_action
+options:
+  name:
+    description: Name of the policy and of the AppRole role.
+    type: str
+    required: true
+  approle_mount:
+    description: Path AppRole auth is enabled at.
+    type: str
+    default: approle
+  approle_description:
+    description: Description of the AppRole auth method, when this module enables it.
+    type: str
+    default: ""
+  policy:
+    description: The policy's text (HCL).
+    type: str
+    required: true
+  role:
+    description: Settings of the AppRole role, as Vault's C(auth/<mount>/role/<name>) takes them.
+    type: dict
+    required: true
+    suboptions:
+      token_policies:
+        description: Policies of the tokens a login returns.
+        type: list
+        elements: str
+      token_ttl:
+        description: Lifetime of those tokens, in seconds.
+        type: int
+      token_max_ttl:
+        description: Longest lifetime of those tokens after renewals, in seconds.
+        type: int
+      secret_id_ttl:
+        description: Lifetime of a secret ID, in seconds (C(0) means never expires).
+        type: int
+      secret_id_num_uses:
+        description: Logins a secret ID allows (C(0) means any number).
+        type: int
+      token_no_default_policy:
+        description: Whether the tokens go without the C(default) policy.
+        type: bool
+      secret_id_bound_cidrs:
+        description: Networks a secret ID may log in from (CIDR).
+        type: list
+        elements: str
+      token_bound_cidrs:
+        description:
+          - Networks the tokens may be used from (CIDR).
+          - A host's C(/32) or C(/128) is compared without it, as the server reads it back.
+        type: list
+        elements: str
+  env_file:
+    description:
+      - Absolute path of the settings file on the controller; empty for none.
+      - Its directory must exist.
+    type: path
+    default: ""
+  env_content:
+    description:
+      - The settings file's other lines (comments, C(VAULT_ADDR) and the like), written before the
+        role ID and secret ID. No secret belongs here.
+    type: str
+    default: ""
+  secret_id_wrap_ttl:
+    description:
+      - Seconds a response-wrapped secret ID can be unwrapped in; the file then holds the wrapping
+        token as C(VAULT_SECRET_ID_WRAPPED).
+      - C(0) writes the secret ID itself.
+    type: int
+    default: 0
+"""
+
+EXAMPLES = r"""
+- name: The CLI sample's identity and settings file
+  webex_vault.oauthapp.approle_identity:
+    name: webex-cli
+    policy: |
+      path "oauthapp/creds/people-me" {
+        capabilities = ["read"]
+      }
+    role:
+      token_policies: [webex-cli]
+      token_ttl: 1200
+      token_max_ttl: 3600
+      secret_id_ttl: 2592000
+      token_no_default_policy: true
+      token_bound_cidrs: [127.0.0.1/32]
+      secret_id_bound_cidrs: [127.0.0.1/32]
+    env_file: /srv/webex-cli/.env
+    env_content: |
+      VAULT_ADDR=https://vault.example.com:8200
+      OAUTHAPP_MOUNT=oauthapp
+      OAUTHAPP_CREDENTIAL=people-me
+"""
+
+RETURN = r"""
+secret_id_issued:
+  description: Whether a new secret ID was issued (and written to I(env_file)).
+  returned: success
+  type: bool
+superseded:
+  description: How many earlier secret IDs of the role were destroyed.
+  returned: success
+  type: int
+"""

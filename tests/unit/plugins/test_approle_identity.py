@@ -1,0 +1,187 @@
+"""webex_vault.oauthapp.approle_identity against the fake Vault."""
+
+from __future__ import annotations
+
+import stat
+
+from fake_vault import printed
+
+POLICY = 'path "oauthapp/creds/people-me" {\n  capabilities = ["read"]\n}\n'
+ROLE = {
+    "token_policies": ["webex-cli"],
+    "token_ttl": 1200,
+    "token_max_ttl": 3600,
+    "secret_id_ttl": 86400,
+    "secret_id_num_uses": 0,
+    "token_no_default_policy": True,
+    "secret_id_bound_cidrs": ["127.0.0.1/32"],
+    "token_bound_cidrs": ["127.0.0.1/32"],
+}
+CONTENT = "# settings\nVAULT_ADDR=http://127.0.0.1:8200\nOAUTHAPP_MOUNT=oauthapp\n"
+
+
+def identity(env_file, **overrides):
+    return {
+        "name": "webex-cli",
+        "policy": POLICY,
+        "role": ROLE,
+        "env_file": str(env_file),
+        "env_content": CONTENT,
+        **overrides,
+    }
+
+
+def settings(env_file) -> dict:
+    lines = env_file.read_text().splitlines()
+    return dict(line.split("=", 1) for line in lines if "=" in line and not line.startswith("#"))
+
+
+def test_a_new_identity_gets_its_policy_role_and_a_working_secret_id(run, vault, tmp_path):
+    env_file = tmp_path / "cli.env"
+
+    result = run("approle_identity", **identity(env_file))
+
+    assert result["changed"] is True and result["secret_id_issued"] is True
+    assert vault.auth["approle/"]["type"] == "approle"
+    assert vault.policies["webex-cli"] == POLICY
+    assert {
+        k: v for k, v in vault.roles[("approle", "webex-cli")].items() if k != "role_id"
+    } == ROLE
+    written = settings(env_file)
+    assert written["VAULT_ROLE_ID"] == vault.roles[("approle", "webex-cli")]["role_id"]
+    assert written["VAULT_SECRET_ID"] in vault.secret_ids
+    assert written["VAULT_ADDR"] == "http://127.0.0.1:8200"
+    assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
+    # Neither ID in anything a callback could print, the diff included.
+    assert written["VAULT_ROLE_ID"] not in printed(result)
+    assert written["VAULT_SECRET_ID"] not in printed(result)
+    env_diff = result["diff"][-1]
+    assert "VAULT_SECRET_ID=(hidden, a new one)" in env_diff["after"]
+    assert "VAULT_ROLE_ID=(hidden)" in env_diff["after"]
+
+
+def test_the_same_identity_again_writes_nothing(run, vault, tmp_path):
+    env_file = tmp_path / "cli.env"
+    run("approle_identity", **identity(env_file))
+    writes, content = len(vault.writes()), env_file.read_bytes()
+
+    result = run("approle_identity", **identity(env_file))
+
+    assert result["changed"] is False and result["diff"] == []
+    # The secret ID lookup is a POST that reads; nothing else was sent.
+    assert [path for _, path, _ in vault.writes()[writes:]] == [
+        "auth/approle/role/webex-cli/secret-id/lookup"
+    ]
+    assert env_file.read_bytes() == content
+
+
+def test_a_secret_id_that_stopped_working_is_replaced_and_the_old_ones_destroyed(
+    run, vault, tmp_path
+):
+    env_file = tmp_path / "cli.env"
+    run("approle_identity", **identity(env_file))
+    old = settings(env_file)["VAULT_SECRET_ID"]
+    # A second secret ID someone issued by hand, and the file's one expired.
+    vault.secret_ids["by-hand"] = ("approle", "webex-cli", "accessor-by-hand")
+    del vault.secret_ids[old]
+
+    result = run("approle_identity", **identity(env_file))
+
+    new = settings(env_file)["VAULT_SECRET_ID"]
+    assert new != old and result["secret_id_issued"] is True
+    assert list(vault.secret_ids) == [new]
+    assert result["superseded"] == 1
+
+
+def test_a_wrapped_secret_id_is_kept_until_it_is_unwrapped(run, vault, tmp_path):
+    env_file = tmp_path / "app.env"
+    run("approle_identity", **identity(env_file), secret_id_wrap_ttl=300)
+    token = settings(env_file)["VAULT_SECRET_ID_WRAPPED"]
+    assert "VAULT_SECRET_ID" not in settings(env_file)
+
+    again = run("approle_identity", **identity(env_file), secret_id_wrap_ttl=300)
+    vault.unwrap(token)  # the sample starts and unwraps it
+    after_unwrap = run("approle_identity", **identity(env_file), secret_id_wrap_ttl=300)
+
+    assert again["changed"] is False
+    assert after_unwrap["secret_id_issued"] is True
+    assert settings(env_file)["VAULT_SECRET_ID_WRAPPED"] != token
+
+
+def test_a_wrapping_token_of_another_role_does_not_count(run, vault, tmp_path):
+    env_file = tmp_path / "app.env"
+    run("approle_identity", **identity(env_file, name="other"), secret_id_wrap_ttl=300)
+
+    result = run("approle_identity", **identity(env_file), secret_id_wrap_ttl=300)
+
+    assert result["secret_id_issued"] is True
+    token = settings(env_file)["VAULT_SECRET_ID_WRAPPED"]
+    assert vault.wrapped[token][0] == "auth/approle/role/webex-cli/secret-id"
+
+
+def test_check_mode_reports_the_changes_and_writes_nothing(run, vault, tmp_path):
+    env_file = tmp_path / "cli.env"
+
+    result = run("approle_identity", check_mode=True, **identity(env_file))
+
+    assert result["changed"] is True
+    assert vault.writes() == []
+    assert not env_file.exists()
+    assert "(created on the real run)" not in printed(result["diff"][-1])
+    assert [change["before_header"] for change in result["diff"]] == [
+        "sys/auth/approle",
+        "sys/policies/acl/webex-cli",
+        "auth/approle/role/webex-cli",
+        str(env_file),
+    ]
+
+
+def test_only_a_changed_policy_is_written(run, vault, tmp_path):
+    run("approle_identity", **identity(tmp_path / "cli.env"))
+    writes = len(vault.writes())
+
+    result = run("approle_identity", **identity(tmp_path / "cli.env", policy=POLICY + "# new\n"))
+
+    assert result["changed"] is True
+    sent = [path for _, path, _ in vault.writes()[writes:] if not path.endswith("/lookup")]
+    assert sent == ["sys/policies/acl/webex-cli"]
+    assert result["diff"] == [
+        {
+            "before_header": "sys/policies/acl/webex-cli",
+            "after_header": "sys/policies/acl/webex-cli",
+            "before": POLICY,
+            "after": POLICY + "# new\n",
+        }
+    ]
+
+
+def test_a_host_cidr_read_back_without_its_suffix_is_the_same(run, vault, tmp_path):
+    vault.auth["approle/"] = {"type": "approle"}
+    vault.policies["webex-cli"] = POLICY
+    vault.roles[("approle", "webex-cli")] = {
+        **ROLE,
+        "token_bound_cidrs": ["127.0.0.1"],
+        "role_id": "r",
+    }
+
+    result = run("approle_identity", name="webex-cli", policy=POLICY, role=ROLE)
+
+    assert result["changed"] is False
+    assert vault.writes() == []
+
+
+def test_another_auth_method_at_the_mount_is_refused_without_a_write(run, vault, tmp_path):
+    vault.auth["approle/"] = {"type": "userpass"}
+
+    result = run("approle_identity", **identity(tmp_path / "cli.env"))
+
+    assert result["failed"] is True
+    assert "holds a 'userpass' auth method" in result["msg"]
+    assert vault.writes() == []
+
+
+def test_a_settings_file_in_a_missing_directory_is_refused(run, vault, tmp_path):
+    result = run("approle_identity", **identity(tmp_path / "nowhere" / "cli.env"))
+
+    assert result["failed"] is True
+    assert "does not exist" in result["msg"]
