@@ -30,6 +30,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -90,43 +91,33 @@ def summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 # Actions that run inside ansible-playbook itself; every other action starts a module process.
-CONTROLLER_ACTIONS = {
-    "ansible.builtin.assert",
-    "ansible.builtin.debug",
-    "ansible.builtin.fail",
-    "ansible.builtin.include_role",
-    "ansible.builtin.include_tasks",
-    "ansible.builtin.meta",
-    "ansible.builtin.set_fact",
-    "ansible.builtin.validate_argument_spec",
-    # This collection's action plugins: they run inside ansible-playbook too.
-    "webex_vault.oauthapp.controller_file",
-    "webex_vault.oauthapp.oauthapp_server",
-    "webex_vault.oauthapp.plugin_catalog",
-    "webex_vault.oauthapp.secret_file",
-    "webex_vault.oauthapp.secrets_mount",
-    "webex_vault.oauthapp.vault_health",
-}
-
-
 def module_count(stack: common.Stack, tree: Path) -> dict[str, int]:
-    """How many tasks of a re-run ran a module process, and how many stayed in the
-    controller (one untimed run with the JSON callback)."""
-    env = {**stack.env, "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json"}
-    _, _, stdout = timed(
-        [str(BIN / "ansible-playbook"), "site.yml", "-e", f"@{stack.vars_file}"], tree, env
-    )
+    """How many module processes a re-run starts, and how many of its tasks stay in the
+    controller (one untimed run with the JSON callback). A module process is counted by the
+    payload Ansible sends for it, kept with ANSIBLE_KEEP_REMOTE_FILES in a directory of its own:
+    this collection's host modules run inside ansible-playbook on a local connection and send
+    none."""
+    with tempfile.TemporaryDirectory(prefix="b1-remote-tmp-") as remote_tmp:
+        env = {
+            **stack.env,
+            "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json",
+            "ANSIBLE_KEEP_REMOTE_FILES": "1",
+            "ANSIBLE_REMOTE_TMP": remote_tmp,
+        }
+        _, _, stdout = timed(
+            [str(BIN / "ansible-playbook"), "site.yml", "-e", f"@{stack.vars_file}"], tree, env
+        )
+        processes = len(list(Path(remote_tmp).glob("**/AnsiballZ_*.py")))
     report = json.loads(stdout[stdout.index("{") :])
-    counts = {"module_tasks": 0, "controller_tasks": 0, "skipped_tasks": 0}
+    counts = {"module_tasks": processes, "controller_tasks": 0, "skipped_tasks": 0}
     for play in report["plays"]:
         for task in play["tasks"]:
             for host_result in task["hosts"].values():
                 if host_result.get("skipped"):
                     counts["skipped_tasks"] += 1
-                elif host_result.get("action") in CONTROLLER_ACTIONS:
-                    counts["controller_tasks"] += 1
                 else:
-                    counts["module_tasks"] += 1
+                    counts["controller_tasks"] += 1
+    counts["controller_tasks"] -= processes
     return counts
 
 

@@ -379,14 +379,12 @@ def app_access_stage(v: dict[str, Any], client: hvac.Client, run: Run) -> None:
                 run,
             )
             secret_id = answer["data"]["secret_id"]
-        content = templates.get_template("sample.env.j2").render(
-            context,
-            __identity={
-                "name": name,
-                "role_id": role_id,
-                "secret_id": secret_id,
-                "secret_id_key": "VAULT_SECRET_ID",
-            },
+        # The role's approle_identity writes the template's lines, then the two IDs.
+        content = (
+            templates.get_template("sample.env.j2")
+            .render(context, __identity={"name": name})
+            .rstrip("\n")
+            + f"\nVAULT_ROLE_ID={role_id}\nVAULT_SECRET_ID={secret_id}\n"
         )
         ensure_file(Path(env_file), content, 0o600, run)
 

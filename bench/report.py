@@ -205,23 +205,25 @@ def b1_section(result: dict[str, Any] | None) -> tuple[list[str], list[str]]:
             )
     lines += table(["what", "wall s", "CPU s"], fixed_rows)
     lines += [
-        f"A re-run runs {tasks['module_tasks']} tasks that start a module process (API "
-        f"reads, file checks), {tasks['controller_tasks']} that stay in the controller "
-        f"(assert, set_fact, include, argument specs) and skips {tasks['skipped_tasks']}. "
-        f"Those task counts alone, at the per-task costs above, come to "
-        f"{result['rerun_cpu_lower_bound_s']:.1f} CPU s, against "
+        f"A re-run starts {tasks['module_tasks']} module processes (counted by the payloads "
+        f"Ansible sends), runs {tasks['controller_tasks']} tasks that stay in the controller "
+        f"(assert, argument specs, this collection's action plugins) and skips "
+        f"{tasks['skipped_tasks']}. Those task counts alone, at the per-task costs above, come "
+        f"to {result['rerun_cpu_lower_bound_s']:.1f} CPU s, against "
         f"{rerun['raw']['median_cpu_s']:.2f} CPU s for the whole raw script, which makes the "
         f"same {result['api_calls_raw_rerun']} API reads: the API is not the cost, the task "
         "machinery is. The settings that could start a module faster (pipelining, an "
         "uncompressed module payload; rows above) do not help a local connection; forks and "
         "strategies do not matter for one host, and fact gathering is already off. What "
         "helps is fewer module runs and fewer tasks: API steps are controller-side action "
-        "plugins or lookups (compare the `vault_read` task and lookup rows), the host-side "
-        "file steps are one module run per resource (`webex_vault.oauthapp.dev_server`, "
-        "`webex_vault.oauthapp.plugin_binary`), the samples' settings files are written on "
-        "the controller (`webex_vault.oauthapp.controller_file`), the health gate is one "
-        "controller-side task (`webex_vault.oauthapp.vault_health`), and each role's input "
-        "checks are one assert.",
+        "plugins (compare the `vault_read` task and lookup rows) that each read, compare and "
+        "write a whole resource (`approle_identity` is a sample's policy, role, secret ID and "
+        "settings file in one task; `vault_health` the health gate, the login and the token "
+        "check), the host-side file steps are one module per resource "
+        "(`webex_vault.oauthapp.dev_server`, `webex_vault.oauthapp.plugin_binary`), which run "
+        "inside ansible-playbook when the host is the controller (a local connection, as "
+        "here), hvac is imported once per run instead of once per Vault task, and each role's "
+        "input checks are one assert.",
         "",
     ]
     baseline = result.get("rerun_baseline")
