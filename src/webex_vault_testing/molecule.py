@@ -122,8 +122,10 @@ class Scenario:
         api_url and verify (a CA file) name another server than the scenario's first one."""
         url = api_url or self.api_url
         if SERVER_KIND == "openbao":
-            token = self.admin_token(url, verify)
-            base, headers = "sys/generate-root-token", {"X-Vault-Token": token}
+            base, headers = (
+                "sys/generate-root-token",
+                {"X-Vault-Token": self.admin_token(url, verify)},
+            )
         else:
             base, headers = "sys/generate-root", {}
 
@@ -139,9 +141,9 @@ class Scenario:
         for key in self.init_document()["keys_base64"][:KEY_THRESHOLD]:
             progress = put("update", {"key": key, "nonce": attempt["nonce"]})
         encoded: str = progress["encoded_token"]
-        token = base64.b64decode(encoded + "=" * (-len(encoded) % 4))
+        xored = base64.b64decode(encoded + "=" * (-len(encoded) % 4))
         otp: str = attempt["otp"]
-        return bytes(a ^ b for a, b in zip(token, otp.encode(), strict=True)).decode()
+        return bytes(a ^ b for a, b in zip(xored, otp.encode(), strict=True)).decode()
 
     def admin_document(self) -> dict[str, Any]:
         """The admin identity the role wrote beside the init file (same encryption)."""
