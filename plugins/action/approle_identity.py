@@ -90,13 +90,7 @@ class ActionModule(VaultAction):
             return None
         if not self.check_mode:
             api.write(f"sys/policies/acl/{name}", {"policy": policy})
-        header = f"sys/policies/acl/{name}"
-        return {
-            "before_header": header,
-            "after_header": header,
-            "before": current or "",
-            "after": policy,
-        }
+        return diff(f"sys/policies/acl/{name}", current or "", policy)
 
     def _role(self, api, role_path, role):
         wanted = {key: value for key, value in role.items() if value is not None}
@@ -117,7 +111,8 @@ class ActionModule(VaultAction):
         wrapped = args["secret_id_wrap_ttl"] > 0
         key = "VAULT_SECRET_ID_WRAPPED" if wrapped else "VAULT_SECRET_ID"
         content, mode = controller_files.current(dest)
-        known = setting(to_text(content or b"", errors="surrogate_or_replace"), key)
+        text = None if content is None else to_text(content, errors="surrogate_or_replace")
+        known = setting(text or "", key)
         role_id = ((api.read(f"{role_path}/role-id") or {}).get("role_id")) or NOT_YET
         self.secrets.update({known, role_id} - {"", NOT_YET})
 
@@ -126,9 +121,8 @@ class ActionModule(VaultAction):
             superseded, secret_id = api.list(f"{role_path}/secret-id"), NOT_YET
             if not self.check_mode:
                 secret_id = self._issue(api, role_path, args["secret_id_wrap_ttl"])
-        wanted = (
-            f"{args['env_content'].rstrip(chr(10))}\nVAULT_ROLE_ID={role_id}\n{key}={secret_id}\n"
-        )
+        body = args["env_content"].rstrip("\n")
+        wanted = f"{body}\nVAULT_ROLE_ID={role_id}\n{key}={secret_id}\n"
         if to_bytes(wanted) == content and mode == 0o600:
             return None, False, 0
         if not self.check_mode:
@@ -137,14 +131,8 @@ class ActionModule(VaultAction):
                 api.write(
                     f"{role_path}/secret-id-accessor/destroy", {"secret_id_accessor": accessor}
                 )
-        before = "" if content is None else masked(to_text(content, errors="surrogate_or_replace"))
-        after = masked(wanted, new_secret_id=secret_id != known)
-        change = {
-            "before_header": str(dest),
-            "after_header": str(dest),
-            "before": before,
-            "after": after,
-        }
+        before = "" if text is None else masked(text)
+        change = diff(str(dest), before, masked(wanted, new_secret_id=secret_id != known))
         return change, secret_id not in (known, NOT_YET), len(superseded)
 
     def _still_valid(self, api, role_path, known, wrapped):

@@ -44,7 +44,7 @@ class ReconcileError(Exception):
     """A desired state the action refuses to apply, in one sentence."""
 
 
-def diff(header: str, before: dict, after: dict) -> dict:
+def diff(header: str, before: dict | str, after: dict | str) -> dict:
     return {"before_header": header, "after_header": header, "before": before, "after": after}
 
 

@@ -20,6 +20,7 @@ from webex_vault_testing.base import (
     recap,
     url_port,
 )
+from webex_vault_testing.clock import FakeClock
 from webex_vault_testing.emulator import (
     Emulator,
     emulator_process,
@@ -32,6 +33,7 @@ from webex_vault_testing.stack import Stack, make_stack, server_binary, stack_fo
 __all__ = [
     "BIN",
     "DISTRIBUTIONS",
+    "FakeClock",
     "MIRROR_DIR",
     "PLUGIN_CONFIG_DEFAULTS",
     "PLUGIN_RELEASES",

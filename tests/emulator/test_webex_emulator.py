@@ -20,6 +20,7 @@ import pytest
 import requests
 
 import webex_emulator as emu
+from webex_vault_testing import FakeClock
 
 CLIENT_ID = "C0ffee-client id"
 # Characters that url.QueryEscape changes, so a missing unescape step would show.
@@ -32,17 +33,6 @@ TRACKING_ID = re.compile(r"ROUTER_[0-9A-F-]{36}")
 UNAUTHORIZED_BODY_TEXT = (
     "The request requires a valid access token set in the Authorization request header."
 )
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 def make_settings(**overrides):

@@ -22,7 +22,7 @@ from flask.testing import FlaskClient
 
 import webex_vault
 from webex_vault import CredentialMissing, Settings
-from webex_vault_testing import approve
+from webex_vault_testing import FakeClock, approve
 from webex_vault_web import create_app
 from webex_vault_web.credentials import RECHECK_SECONDS
 
@@ -33,19 +33,6 @@ STATE_MOUNT = "webex-vault-state"
 SECRET_KEY = "integration-" + "k" * 40
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 ENDED = "Your earlier sign-in has ended"
-
-
-class Clock:
-    """Unix time that moves only when the test says so."""
-
-    def __init__(self) -> None:
-        self.now = time.time()
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @pytest.fixture
@@ -62,7 +49,7 @@ def web_settings(stack, prefix: str) -> Settings:
     return replace(settings, oauthapp_credential_prefix=prefix)
 
 
-def instance(stack, prefix: str, clock: Clock) -> Flask:
+def instance(stack, prefix: str, clock: FakeClock) -> Flask:
     return create_app(
         {"WEBEX_VAULT_SETTINGS": web_settings(stack, prefix), "WEBEX_VAULT_CLOCK": clock}
     )
@@ -117,7 +104,7 @@ def last_use_records(stack, prefix: str) -> list[str]:
 def test_a_credential_deleted_in_vault_stops_working_on_every_instance(
     stack, prefix: str, deleted_by: str
 ) -> None:
-    clock = Clock()
+    clock = FakeClock(time.time())
     first, second = instance(stack, prefix, clock), instance(stack, prefix, clock)
     on_first = first.test_client()
     name = sign_in(on_first, prefix)
@@ -142,7 +129,7 @@ def test_a_credential_deleted_in_vault_stops_working_on_every_instance(
 
 
 def test_idle_credentials_are_pruned_and_recent_ones_kept(stack, prefix: str) -> None:
-    clock = Clock()
+    clock = FakeClock(time.time())
     app = instance(stack, prefix, clock)
     idle_lifetime = app.extensions["webex_vault"].settings.oauthapp_credential_max_idle_seconds
     browsers = [app.test_client() for _ in range(50)]

@@ -23,23 +23,13 @@ from webex_vault import (
     VaultPermissionDenied,
     VaultUnreachable,
 )
+from webex_vault_testing import FakeClock
 from webex_vault_web import create_app
 from webex_vault_web.commands import prune_periodically
 from webex_vault_web.credentials import RECHECK_SECONDS, Credentials
 
 DAY = 86400.0
 IDLE = 14 * DAY
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 class CachingVault:
@@ -102,8 +92,8 @@ class MemoryRecords:
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> FakeClock:
+    return FakeClock()
 
 
 @pytest.fixture
@@ -117,12 +107,12 @@ def records() -> MemoryRecords:
 
 
 @pytest.fixture
-def credentials(vault: CachingVault, records: MemoryRecords, clock: Clock) -> Credentials:
+def credentials(vault: CachingVault, records: MemoryRecords, clock: FakeClock) -> Credentials:
     return Credentials(vault, records, max_idle_seconds=IDLE, clock=clock)
 
 
 def test_a_credential_deleted_in_vault_is_noticed_within_the_recheck_interval(
-    records: MemoryRecords, clock: Clock
+    records: MemoryRecords, clock: FakeClock
 ) -> None:
     """Two instances: one Vault, a token cache each."""
     stored: dict[str, Credential] = {}
@@ -142,7 +132,7 @@ def test_a_credential_deleted_in_vault_is_noticed_within_the_recheck_interval(
 
 
 def test_reads_go_to_vault_once_per_recheck_interval(
-    credentials: Credentials, vault: CachingVault, clock: Clock
+    credentials: Credentials, vault: CachingVault, clock: FakeClock
 ) -> None:
     credentials.create("webex/a", "c1")
     for _ in range(5):
@@ -163,7 +153,7 @@ def test_the_record_is_written_before_the_credential(
 
 
 def test_use_is_recorded_at_most_once_an_hour(
-    credentials: Credentials, records: MemoryRecords, clock: Clock
+    credentials: Credentials, records: MemoryRecords, clock: FakeClock
 ) -> None:
     credentials.create("webex/a", "c1")
     for _ in range(12):
@@ -174,7 +164,7 @@ def test_use_is_recorded_at_most_once_an_hour(
 
 
 def test_a_record_that_cannot_be_written_does_not_break_the_page(
-    credentials: Credentials, records: MemoryRecords, clock: Clock
+    credentials: Credentials, records: MemoryRecords, clock: FakeClock
 ) -> None:
     credentials.create("webex/a", "c1")
     clock.advance(2 * 3600)
@@ -187,7 +177,7 @@ def test_a_record_that_cannot_be_written_does_not_break_the_page(
 
 
 def test_prune_removes_idle_and_unreadable_records_and_keeps_recent_ones(
-    credentials: Credentials, vault: CachingVault, records: MemoryRecords, clock: Clock
+    credentials: Credentials, vault: CachingVault, records: MemoryRecords, clock: FakeClock
 ) -> None:
     for index in range(50):
         credentials.create(f"webex/{index}", f"c{index}")
@@ -205,7 +195,7 @@ def test_prune_removes_idle_and_unreadable_records_and_keeps_recent_ones(
 
 
 def test_prune_keeps_the_record_when_vault_refuses_the_delete(
-    credentials: Credentials, vault: CachingVault, records: MemoryRecords, clock: Clock
+    credentials: Credentials, vault: CachingVault, records: MemoryRecords, clock: FakeClock
 ) -> None:
     credentials.create("webex/a", "c1")
     vault.fail_delete.add("webex/a")
@@ -218,7 +208,7 @@ def test_prune_keeps_the_record_when_vault_refuses_the_delete(
 
 
 def test_prune_periodically_prunes_at_once_and_stops_when_told(
-    credentials: Credentials, clock: Clock
+    credentials: Credentials, clock: FakeClock
 ) -> None:
     credentials.create("webex/a", "c1")
     clock.advance(IDLE + 1)
@@ -256,7 +246,9 @@ def web_settings(**changes: Any) -> Settings:
     return Settings(**{**values, **changes})
 
 
-def app_with(vault: CachingVault, records: MemoryRecords, clock: Clock, **changes: Any) -> Flask:
+def app_with(
+    vault: CachingVault, records: MemoryRecords, clock: FakeClock, **changes: Any
+) -> Flask:
     return create_app(
         {
             "WEBEX_VAULT_SETTINGS": web_settings(**changes),
@@ -268,7 +260,7 @@ def app_with(vault: CachingVault, records: MemoryRecords, clock: Clock, **change
     )
 
 
-def test_the_prune_command(vault: CachingVault, records: MemoryRecords, clock: Clock) -> None:
+def test_the_prune_command(vault: CachingVault, records: MemoryRecords, clock: FakeClock) -> None:
     app = app_with(vault, records, clock)
     credentials = app.extensions["webex_vault"].credentials
     credentials.create("webex/old", "c1")
@@ -284,7 +276,7 @@ def test_the_prune_command(vault: CachingVault, records: MemoryRecords, clock: C
 
 
 def test_the_prune_command_fails_when_a_delete_fails(
-    vault: CachingVault, records: MemoryRecords, clock: Clock
+    vault: CachingVault, records: MemoryRecords, clock: FakeClock
 ) -> None:
     app = app_with(vault, records, clock)
     app.extensions["webex_vault"].credentials.create("webex/old", "c1")
@@ -298,7 +290,7 @@ def test_the_prune_command_fails_when_a_delete_fails(
 
 
 def test_the_prune_command_says_why_it_could_not_list(
-    vault: CachingVault, records: MemoryRecords, clock: Clock, monkeypatch: pytest.MonkeyPatch
+    vault: CachingVault, records: MemoryRecords, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def denied() -> Iterator[tuple[str, float | None]]:
         raise VaultPermissionDenied("Vault denied access to webex-vault-state/metadata/x.")
@@ -311,7 +303,7 @@ def test_the_prune_command_says_why_it_could_not_list(
 
 
 def test_the_shared_credential_is_never_recorded_or_pruned(
-    vault: CachingVault, records: MemoryRecords, clock: Clock
+    vault: CachingVault, records: MemoryRecords, clock: FakeClock
 ) -> None:
     app = app_with(
         vault,
@@ -330,7 +322,7 @@ def test_the_shared_credential_is_never_recorded_or_pruned(
 
 
 def test_the_app_reads_the_idle_lifetime_and_state_mount_from_its_settings(
-    vault: CachingVault, records: MemoryRecords, clock: Clock
+    vault: CachingVault, records: MemoryRecords, clock: FakeClock
 ) -> None:
     app = app_with(vault, records, clock, oauthapp_credential_max_idle_seconds=7200)
     assert app.extensions["webex_vault"].credentials.max_idle_seconds == 7200
