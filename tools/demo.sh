@@ -64,7 +64,8 @@ tools/web-app.sh start
 cat <<'TEXT'
 
 Done. Next: open http://localhost:5000/ and press Authorize (the web sample, with its own
-AppRole identity; `make web` restarts it). The server (http://127.0.0.1:8200, or the port in
+AppRole identity; `make web` starts it, and restarts it when site.yml has rewritten its
+settings file since). The server (http://127.0.0.1:8200, or the port in
 WEBEX_VAULT_SERVER_PORT), the emulator, the mirror and the web app keep running; `make down`
 stops them. The root token is in .local/server/root-token (0600).
 

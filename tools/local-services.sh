@@ -6,17 +6,20 @@
 #
 #   tools/local-services.sh start|stop|status
 #
-# The emulator's client ID and secret are generated once into .local/demo.env (0600).
+# The emulator's client ID and secret are generated once into .local/demo.env. Every file
+# written here (logs, pid files) is 0600; WEBEX_VAULT_LOCAL_DIR moves them from .local.
 set -euo pipefail
+umask 077
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
-local_dir="$root/.local"
+local_dir="${WEBEX_VAULT_LOCAL_DIR:-$root/.local}"
 run_dir="$local_dir/run"
 python="$root/.venv/bin/python"
 mirror_port="${WEBEX_VAULT_MIRROR_PORT:-8601}"
 emulator_port="${WEBEX_VAULT_EMULATOR_PORT:-8600}"
 redirect_uri="${WEBEX_VAULT_REDIRECT_URI:-http://localhost:5000/auth}"
 mkdir -p "$run_dir"
+chmod 700 "$run_dir"
 
 running() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
@@ -47,6 +50,7 @@ start() {
     echo "local-services: plugin mirror already on http://127.0.0.1:$mirror_port"
   else
     mkdir -p "$local_dir/mirror"
+    rm -f "$run_dir/mirror.log" "$run_dir/mirror.pid"
     setsid nohup "$python" -m http.server --bind 127.0.0.1 "$mirror_port" --directory "$local_dir/mirror" \
       > "$run_dir/mirror.log" 2>&1 < /dev/null &
     echo $! > "$run_dir/mirror.pid"
@@ -56,6 +60,7 @@ start() {
   if running "$run_dir/emulator.pid"; then
     echo "local-services: Webex emulator already on http://127.0.0.1:$emulator_port"
   else
+    rm -f "$run_dir/emulator.log" "$run_dir/emulator.pid"
     WEBEX_EMULATOR_CLIENT_ID="$WEBEX_CLIENT_ID" WEBEX_EMULATOR_CLIENT_SECRET="$WEBEX_CLIENT_SECRET" \
       setsid nohup "$python" -m webex_emulator --host 127.0.0.1 --port "$emulator_port" \
       --redirect-uri "$redirect_uri" --client-name "webex-vault demo" --display-name "${WEBEX_VAULT_DEMO_USER:-Demo User}" \

@@ -7,8 +7,10 @@
 # State lives in .local/molecule/<NAME>/: pid files, logs, and webex.env (0600) with the
 # emulator's client ID and secret, generated on the first start and kept until `stop --purge`.
 # The mirror serves .local/mirror (the GitHub release layout of tools/build-plugin.sh).
-# The secret reaches the emulator through its environment, never its command line.
+# The secret reaches the emulator through its environment, never its command line. Every file
+# written here is 0600.
 set -euo pipefail
+umask 077
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 python="${PYTHON:-$root/.venv/bin/python}"
@@ -60,6 +62,7 @@ start() {
   check_port --mirror-port "$mirror_port"
   check_port --emulator-port "$emulator_port"
   mkdir -p "$state_dir" "$root/.local/mirror"
+  chmod 700 "$state_dir"
   if [ ! -s "$state_dir/webex.env" ]; then
     (umask 077
      printf 'WEBEX_CLIENT_ID=C%s\nWEBEX_CLIENT_SECRET=%s\n' \
@@ -69,6 +72,7 @@ start() {
   if running "$state_dir/mirror.pid" http.server; then
     echo "scenario-services: $name mirror already on http://127.0.0.1:$mirror_port"
   else
+    rm -f "$state_dir/mirror.log" "$state_dir/mirror.pid"
     setsid nohup "$python" -m http.server --bind 127.0.0.1 "$mirror_port" --directory "$root/.local/mirror" \
       > "$state_dir/mirror.log" 2>&1 < /dev/null &
     echo $! > "$state_dir/mirror.pid"
@@ -78,6 +82,7 @@ start() {
   if running "$state_dir/emulator.pid" webex_emulator; then
     echo "scenario-services: $name Webex emulator already on http://127.0.0.1:$emulator_port"
   else
+    rm -f "$state_dir/emulator.log" "$state_dir/emulator.pid"
     (
       # shellcheck disable=SC1091
       set -a; . "$state_dir/webex.env"; set +a

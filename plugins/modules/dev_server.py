@@ -243,13 +243,23 @@ def start(module):
         "BAO_DEV_ROOT_TOKEN_ID": token,
         "DEV_SERVER_LOG": params["log_file"],
     }
+    # The log and the pid file are the owner's only, even when an older run left them 0644
+    # (the shell's umask applies to new files only).
+    private_file(params["log_file"])
     rc, out, err = module.run_command(argv, environ_update=environment)
     if rc != 0 or not out.strip().isdigit():
         module.fail_json(msg=f"Could not start {params['binary']}: {err.strip() or rc}")
     pid = int(out.strip())
+    private_file(params["pid_file"])
     with open(params["pid_file"], "w") as handle:
         handle.write(f"{pid}\n")
     return pid
+
+
+def private_file(path):
+    """path exists and is 0600 (its content is kept)."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    os.chmod(path, 0o600)
 
 
 def running(pid):

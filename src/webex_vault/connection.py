@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -23,6 +24,7 @@ from webex_vault.vault import (
 )
 
 _T = TypeVar("_T")
+_log = logging.getLogger("webex_vault")
 
 
 class VaultConnection:
@@ -30,7 +32,10 @@ class VaultConnection:
 
     It logs in with the AppRole on first use, and again whenever Vault refuses the token (an
     AppRole token lives minutes, or an operator revoked it); the refused call is then tried
-    once more. Access tokens come through one TokenProvider, so they are cached per credential.
+    once more. When Vault refuses the login itself, it reads its settings file again: if the
+    playbook has written a new identity there (a new secret ID, or a new server), it logs in
+    with that one, once; the app needs no restart. Access tokens come through one
+    TokenProvider, so they are cached per credential.
     """
 
     def __init__(
@@ -44,6 +49,8 @@ class VaultConnection:
         self.client = client if client is not None else new_client(settings)
         self._login_lock = threading.Lock()
         self._logged_in = not settings.uses_approle
+        # The identity as the settings file holds it (the secret ID still wrapped, if it was).
+        self._identity_read = settings.identity()
         self.tokens = TokenProvider(
             self.client,
             settings.oauthapp_mount,
@@ -61,9 +68,32 @@ class VaultConnection:
         with self._login_lock:
             if refused_token is not None and self._logged_in and self.client.token != refused_token:
                 return
-            self.settings = unwrap_secret_id(self.client, self.settings)
-            login(self.client, self.settings)
+            try:
+                self._login()
+            except VaultTokenInvalid:
+                if not self._adopt_a_new_identity():
+                    raise
+                _log.info("Vault refused the login; logging in with the new settings file.")
+                self._login()
             self._logged_in = True
+
+    def _login(self) -> None:
+        self.settings = unwrap_secret_id(self.client, self.settings)
+        login(self.client, self.settings)
+
+    def _adopt_a_new_identity(self) -> bool:
+        """Read the settings again; take their identity and server if they changed."""
+        fresh = self.settings.read_again()
+        if fresh is None or not fresh.uses_approle or fresh.identity() == self._identity_read:
+            return False
+        new_client_needed = _client_settings(fresh) != _client_settings(self.settings)
+        self.settings = self.settings.with_identity_of(fresh)
+        self._identity_read = fresh.identity()
+        if new_client_needed:
+            self.client = new_client(self.settings)
+        # Tokens read under the old identity may come from a server that is gone.
+        self.tokens.use_client(self.client)
+        return True
 
     def _ensure_login(self) -> None:
         if not self._logged_in:
@@ -117,3 +147,13 @@ class VaultConnection:
     def delete_credential(self, name: str) -> None:
         self.tokens.forget(name)
         self._call(delete_credential, self.settings.oauthapp_mount, name)
+
+
+def _client_settings(settings: Settings) -> tuple[object, ...]:
+    """What new_client() builds a client from."""
+    return (
+        settings.vault_addr,
+        settings.vault_cacert,
+        settings.vault_namespace,
+        settings.http_timeout_seconds,
+    )

@@ -10,7 +10,7 @@ import math
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -24,6 +24,31 @@ _SCOPE = re.compile(r"[\x21\x23-\x2B\x2D-\x5B\x5D-\x7E]+")
 _NAME_SEGMENT = r"[A-Za-z0-9_-][A-Za-z0-9_.-]*"
 _VAULT_PATH = re.compile(rf"{_NAME_SEGMENT}(/{_NAME_SEGMENT})*")
 _VAULT_NAME = re.compile(_NAME_SEGMENT)
+
+
+@dataclass(frozen=True)
+class SettingsSource:
+    """Where settings were read from, so that a long-running app can read them again: the
+    playbook rewrites the settings file when it issues a new identity."""
+
+    environ: Mapping[str, str] = field(repr=False)
+    env_file_variable: str
+    default_env_file: Path | None
+
+
+# The fields that say who the app is and which server it talks to: what a re-read may change
+# in a running app (the rest, such as the redirect URL, is wired into it at start-up).
+IDENTITY_FIELDS = (
+    "vault_addr",
+    "vault_token",
+    "vault_role_id",
+    "vault_secret_id",
+    "vault_secret_id_wrapped",
+    "vault_approle_mount",
+    "vault_cacert",
+    "vault_namespace",
+    "http_timeout_seconds",
+)
 
 
 @dataclass(frozen=True)
@@ -56,10 +81,34 @@ class Settings:
     # unused before the pruning deletes it.
     oauthapp_state_mount: str = "webex-vault-state"
     oauthapp_credential_max_idle_seconds: int = 14 * 86400
+    # How long a web app sign-in lasts before the visitor must sign in again.
+    web_session_lifetime_seconds: int = 12 * 3600
+    # Where these settings came from (None: built in code), for read_again().
+    source: SettingsSource | None = field(default=None, repr=False, compare=False)
 
     @property
     def uses_approle(self) -> bool:
         return self.vault_role_id is not None
+
+    def identity(self) -> tuple[object, ...]:
+        """The values of IDENTITY_FIELDS, to tell whether a re-read brought a new identity."""
+        return tuple(getattr(self, name) for name in IDENTITY_FIELDS)
+
+    def read_again(self) -> Settings | None:
+        """The settings as their source says now, or None when they were not read from one."""
+        if self.source is None:
+            return None
+        return Settings.from_environment(
+            self.source.environ,
+            env_file_variable=self.source.env_file_variable,
+            default_env_file=self.source.default_env_file,
+        )
+
+    def with_identity_of(self, other: Settings) -> Settings:
+        """These settings with the identity and the server of `other` (see IDENTITY_FIELDS)."""
+        return replace(
+            self, source=other.source, **{name: getattr(other, name) for name in IDENTITY_FIELDS}
+        )
 
     @classmethod
     def from_environment(
@@ -74,7 +123,7 @@ class Settings:
         The env file is `default_env_file` (each sample passes the one beside it) unless the
         variable `env_file_variable` names another; with neither, only the environment counts.
         """
-        environ = os.environ if environ is None else environ
+        environ = dict(os.environ if environ is None else environ)
         values = {**read_env_file(environ, env_file_variable, default_env_file), **environ}
 
         def get(key: str) -> str | None:
@@ -167,6 +216,8 @@ class Settings:
             oauthapp_credential_max_idle_seconds=_max_idle(
                 get("OAUTHAPP_CREDENTIAL_MAX_IDLE_SECONDS")
             ),
+            web_session_lifetime_seconds=_session_lifetime(get("WEB_SESSION_LIFETIME_SECONDS")),
+            source=SettingsSource(environ, env_file_variable, default_env_file),
         )
 
 
@@ -210,6 +261,12 @@ def _redirect_url(value: str) -> str:
         raise SettingsError(
             "OAUTHAPP_REDIRECT_URL must have no query and no fragment, because Webex adds the "
             "code and the state to it."
+        )
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+        # Over plain http the session cookie cannot be Secure, and the code crosses a network.
+        raise SettingsError(
+            "OAUTHAPP_REDIRECT_URL must be an https:// URL: plain http:// is accepted only for "
+            f"a loopback host (127.0.0.0/8, ::1 or localhost), not for '{parts.hostname}'."
         )
     return value
 
@@ -259,6 +316,17 @@ def _max_idle(value: str | None) -> int:
         raise SettingsError(
             "OAUTHAPP_CREDENTIAL_MAX_IDLE_SECONDS must be a whole number of seconds from 3600 "
             "(an hour) to 31622400 (366 days)."
+        )
+    return int(value)
+
+
+def _session_lifetime(value: str | None) -> int:
+    if value is None:
+        return Settings.web_session_lifetime_seconds
+    if not (value.isascii() and value.isdigit() and 300 <= int(value) <= 7 * 86400):
+        raise SettingsError(
+            "WEB_SESSION_LIFETIME_SECONDS must be a whole number of seconds from 300 (five "
+            "minutes) to 604800 (seven days)."
         )
     return int(value)
 

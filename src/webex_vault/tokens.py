@@ -80,6 +80,13 @@ class TokenProvider:
         with self._lock:
             self._cache.pop(name, None)
 
+    def use_client(self, client: hvac.Client) -> None:
+        """Read through `client` from now on, and forget every cached token (the identity or
+        the server changed)."""
+        with self._lock:
+            self._client = client
+            self._cache.clear()
+
     def _name_lock(self, name: str) -> threading.Lock:
         with self._lock:
             return self._name_locks.setdefault(name, threading.Lock())
@@ -96,4 +103,5 @@ class TokenProvider:
             if self._relogin is None:
                 raise
             self._relogin()  # an AppRole token has a short TTL; log in again once
+            # The login may have moved to a new client (a new server in the settings file).
             return read_credential(self._client, self._mount, name)

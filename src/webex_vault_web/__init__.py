@@ -22,6 +22,7 @@ import logging
 import secrets
 import time
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -69,7 +70,12 @@ def create_app(
         SESSION_COOKIE_NAME="webex_vault_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        # Settings refuse a plain http:// redirect URL unless it is on loopback.
         SESSION_COOKIE_SECURE=settings.oauthapp_redirect_url.startswith("https://"),
+        # Flask refuses a cookie signed longer ago than this (its default: 31 days); the
+        # sign-in itself expires after the same time (auth.end_expired_sign_in).
+        PERMANENT_SESSION_LIFETIME=timedelta(seconds=settings.web_session_lifetime_seconds),
+        SESSION_REFRESH_EACH_REQUEST=False,
         MAX_CONTENT_LENGTH=16 * 1024,
     )
 

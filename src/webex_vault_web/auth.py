@@ -13,13 +13,13 @@ import re
 import secrets
 import time
 
-from flask import Blueprint, redirect, request, session, url_for
+from flask import Blueprint, current_app, g, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
 from webex_vault import SampleError, VaultRequestFailed
 
 from .errors import Page, render_problem
-from .extension import CREDENTIAL_ID, web_app
+from .extension import CREDENTIAL_ID, SIGNED_IN_AT, web_app
 from .problems import ACCESS_DENIED, BAD_STATE, NO_CODE, PROVIDER_ERROR
 from .security import STATE_TTL_SECONDS, check_csrf, origin
 
@@ -30,6 +30,37 @@ _ERROR_CODE = re.compile(r"[a-z_]{1,64}")
 
 _log = logging.getLogger("webex_vault_web")
 bp = Blueprint("auth", __name__)
+
+
+@bp.before_app_request
+def end_expired_sign_in() -> None:
+    """A sign-in lasts WEB_SESSION_LIFETIME_SECONDS (12 h by default), however the session is
+    used: then the session ends and its credential is deleted from Vault. Flask's signed cookie
+    carries the same limit (PERMANENT_SESSION_LIFETIME), so an older cookie is not even read."""
+    app = web_app()
+    if app.settings.oauthapp_shared_credential or CREDENTIAL_ID not in session:
+        return
+    lifetime = app.settings.web_session_lifetime_seconds
+    now = (current_app.config.get("WEBEX_VAULT_CLOCK") or time.time)()
+    signed_in_at = session.get(SIGNED_IN_AT)
+    if isinstance(signed_in_at, int | float) and 0 <= now - signed_in_at < lifetime:
+        return
+    name = app.credential_name()
+    # The rest of the session stays: a form opened before may still be sent (CSRF token).
+    session.pop(CREDENTIAL_ID, None)
+    session.pop(SIGNED_IN_AT, None)
+    g.sign_in_expired, g.sign_in_lifetime = True, in_hours(lifetime)
+    if name is not None:
+        try:
+            app.credentials.delete(name)
+        except SampleError as error:
+            # The idle-credential pruning removes it later.
+            _log.warning("Could not delete the credential of an expired sign-in: %s", error)
+
+
+def in_hours(seconds: int) -> str:
+    hours = seconds / 3600
+    return f"{hours:g} hour{'s' if hours != 1 else ''}"
 
 
 @bp.post("/login")
@@ -89,6 +120,9 @@ def callback() -> Response | Page:
     session.clear()
     if credential_id is not None:
         session[CREDENTIAL_ID] = credential_id
+        session[SIGNED_IN_AT] = (current_app.config.get("WEBEX_VAULT_CLOCK") or time.time)()
+        # The cookie expires with the sign-in rather than with the browser.
+        session.permanent = True
     if previous is not None and previous != name:
         try:
             app.credentials.delete(previous)

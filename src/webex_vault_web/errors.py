@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, current_app, render_template, session
+from flask import Flask, current_app, g, render_template, session
 from werkzeug.exceptions import HTTPException
 
 from webex_vault import CredentialMissing, SampleError
@@ -40,8 +40,14 @@ def render_problem(
 
 
 def render_unauthorized(*, ended: bool = False) -> str:
-    """The page with the Authorize button; `ended`: an earlier sign-in is gone."""
-    return render_template("unauthorized.html", ended=ended)
+    """The page with the Authorize button; `ended`: an earlier sign-in is gone. It also says
+    when this request found the session's sign-in expired (auth.end_expired_sign_in)."""
+    return render_template(
+        "unauthorized.html",
+        ended=ended,
+        expired=g.get("sign_in_expired", False),
+        lifetime=g.get("sign_in_lifetime", ""),
+    )
 
 
 def sample_error_page(error: SampleError) -> str | Page:

@@ -17,6 +17,8 @@ from .credentials import Credentials, Vault
 EXTENSION = "webex_vault"
 # Session key of this browser's credential id (a random name, never a token).
 CREDENTIAL_ID = "credential_id"
+# Session key of the time (Unix seconds) of this browser's sign-in: sign-ins expire.
+SIGNED_IN_AT = "signed_in_at"
 
 
 @dataclass(frozen=True)

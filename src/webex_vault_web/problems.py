@@ -68,8 +68,9 @@ _PROBLEMS: tuple[tuple[type[SampleError], Problem], ...] = (
         Problem(
             502,
             "Vault refused the app's identity",
-            "Vault no longer accepts this app's AppRole login. The operator must issue a new "
-            "secret ID (re-run `ansible-playbook site.yml`) and restart the app.",
+            "Vault no longer accepts this app's AppRole login, and its settings file holds no "
+            "newer one. The operator must issue a new secret ID (re-run `ansible-playbook "
+            "site.yml`); the app reads the file again at the next request.",
         ),
     ),
     (

@@ -46,7 +46,11 @@ def web_settings(stack, prefix: str) -> Settings:
         env_file_variable="WEBEX_VAULT_WEB_ENV_FILE",
     )
     assert settings.uses_approle and settings.oauthapp_state_mount == STATE_MOUNT
-    return replace(settings, oauthapp_credential_prefix=prefix)
+    # Sign-ins that outlast the idle lifetime (14 days; a sign-in's own is 12 h by default),
+    # so that the pruning's bounds can be watched on visitors who come back.
+    return replace(
+        settings, oauthapp_credential_prefix=prefix, web_session_lifetime_seconds=30 * 86400
+    )
 
 
 def instance(stack, prefix: str, clock: FakeClock) -> Flask:
@@ -79,6 +83,7 @@ def same_browser_on(app: Flask, name: str) -> FlaskClient:
     browser = app.test_client()
     with browser.session_transaction() as session:
         session["credential_id"] = name.rsplit("/", 1)[1]
+        session["signed_in_at"] = app.config["WEBEX_VAULT_CLOCK"]()
     return browser
 
 

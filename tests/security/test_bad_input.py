@@ -247,8 +247,16 @@ CASES: list[Case] = [
         "access-env-vault-addr",
         "app_access",
         "oauthapp_webex_env_vault_addr",
-        "must be an http:// or https:// URL",
+        "must be an https:// URL",
         {"oauthapp_webex_env_vault_addr": "vault:8200"},
+    ),
+    # The samples would refuse such a settings file; the role used to write it (issue 20).
+    Case(
+        "access-env-vault-addr-plain-http-remote",
+        "app_access",
+        "oauthapp_webex_env_vault_addr",
+        r"must be an https:// URL .*\(plain http:// only to a loopback address\)",
+        {"oauthapp_webex_env_vault_addr": "http://vault.example.com:8200"},
     ),
     Case(
         "access-env-vault-namespace",

@@ -1002,6 +1002,7 @@ def signed_in_client(app: Flask, credential_id: str) -> FlaskClient:
     client = app.test_client()
     with client.session_transaction() as session:
         session["credential_id"] = credential_id
+        session["signed_in_at"] = time.time()
     return client
 
 

@@ -1,0 +1,76 @@
+"""A re-provision while the web app runs needs no restart (issue 20), on each server.
+
+The web app (create_app with the settings file site.yml wrote, a real VaultConnection) signs a
+visitor in. Then its identity stops working, as when the playbook replaces a secret ID or
+`make demo` switches servers: its Vault token is revoked and its secret ID destroyed, and
+playbooks/app_access.yml writes a new secret ID into the same file. The next page the visitor
+opens works: the app's login is refused, it reads the file again and logs in with the new
+identity. With the file left as it was, the app says that Vault refused its identity.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import pytest
+import requests
+
+from webex_vault import Settings
+from webex_vault_testing import FakeClock, approve
+from webex_vault_web import create_app
+from webex_vault_web.credentials import RECHECK_SECONDS
+
+pytestmark = pytest.mark.integration
+
+CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+ENV_VARIABLE = "WEBEX_VAULT_WEB_ENV_FILE"
+
+
+def secret_id_in(text: str) -> str:
+    match = re.search(r"^VAULT_SECRET_ID=(.+)$", text, flags=re.M)
+    assert match, "the settings file holds no VAULT_SECRET_ID"
+    return match.group(1)
+
+
+def test_the_running_web_app_logs_in_with_the_identity_the_playbook_rewrote(stack) -> None:
+    settings = Settings.from_environment(
+        {ENV_VARIABLE: str(stack.app_env_file), "FLASK_SECRET_KEY": "r" * 64},
+        env_file_variable=ENV_VARIABLE,
+    )
+    clock = FakeClock(time.time())
+    app = create_app({"WEBEX_VAULT_SETTINGS": settings, "WEBEX_VAULT_CLOCK": clock})
+    connection = app.extensions["webex_vault"].vault
+    browser = app.test_client()
+    csrf = CSRF_FIELD.search(browser.get("/").text)
+    assert csrf
+    started = browser.post("/login", data={"csrf_token": csrf.group(1)})
+    assert started.status_code == 303, started.text
+    state = parse_qs(urlsplit(started.headers["Location"]).query)["state"][0]
+    code = approve(started.headers["Location"], state, requests.Session())
+    assert browser.get(f"/auth?{urlencode({'code': code, 'state': state})}").status_code == 302
+    assert browser.get("/status").status_code == 200
+
+    # The app's identity stops working: its token and its secret ID are gone.
+    old_secret_id = secret_id_in(stack.app_env_file.read_text())
+    root = stack.client()
+    root.auth.token.revoke(connection.client.token)
+    root.write_data(
+        "auth/approle/role/webex-app/secret-id/destroy", data={"secret_id": old_secret_id}
+    )
+    clock.advance(RECHECK_SECONDS)  # the app reads the credential from Vault again
+
+    refused = browser.get("/status")
+    assert refused.status_code == 502 and "Vault refused the app" in refused.text
+
+    # The playbook writes a new secret ID into the same file; the running app takes it.
+    rerun = stack.playbook(playbook="playbooks/app_access.yml")
+    assert rerun.returncode == 0, rerun.stdout[-3000:]
+    assert secret_id_in(stack.app_env_file.read_text()) != old_secret_id
+
+    clock.advance(RECHECK_SECONDS)
+    page = browser.get("/status")
+
+    assert page.status_code == 200, page.text
+    assert connection.settings.vault_secret_id != old_secret_id
