@@ -93,6 +93,7 @@ def test_first_run_sets_up_and_starts_then_a_rerun_changes_nothing(run_host_task
         f"-config={data / 'server.hcl'}",
     ]
     assert (data / "server.log").stat().st_mode & 0o777 == 0o600
+    assert (data / "server.pid").stat().st_mode & 0o777 == 0o600
     server["started"].unlink()
     code, again = run_host_task("dev_server", server["args"])
     assert code == 0 and again["changed"] is False and again["started"] is False
@@ -127,3 +128,18 @@ def test_a_server_that_exits_at_once_fails_the_task(run_host_task, server, tmp_p
     code, result = run_host_task("dev_server", {**server["args"], "binary": str(broken)})
     assert code != 0 and "exited before it answered" in result["msg"]
     assert time.monotonic() - started < 20
+
+
+def test_a_log_an_older_run_left_readable_is_made_private(run_host_task, server):
+    """The shell's umask applies to new files only (issue 20: logs written 0644)."""
+    data = server["data"]
+    data.mkdir(mode=0o750)
+    for name in ("server.log", "server.pid"):
+        (data / name).write_text("old\n")
+        (data / name).chmod(0o644)
+
+    code, result = run_host_task("dev_server", server["args"])
+
+    assert code == 0, result
+    assert (data / "server.log").stat().st_mode & 0o777 == 0o600
+    assert (data / "server.pid").stat().st_mode & 0o777 == 0o600
