@@ -288,6 +288,21 @@ CASES: list[Case] = [
         "does not answer",
         {"vault_api_url": "http://127.0.0.1:@free_port@"},
     ),
+    # Tokens and secrets would cross a network in clear (issue 20): refused before any call.
+    Case(
+        "api-url-plain-http-remote",
+        "oauthapp",
+        "vault_api_url",
+        r"must be an https:// URL .*\(plain http:// only to a loopback address\)",
+        {"vault_api_url": "http://vault.example.com:8200"},
+    ),
+    Case(
+        "access-api-url-plain-http-remote",
+        "app_access",
+        "vault_api_url",
+        r"must be an https:// URL .*\(plain http:// only to a loopback address\)",
+        {"vault_api_url": "http://10.1.2.3:8200"},
+    ),
     Case(
         "api-wrong-token",
         "oauthapp",
