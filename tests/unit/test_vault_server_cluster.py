@@ -36,6 +36,8 @@ def render(tmp_path: Path, hosts: dict[str, dict], **group_vars) -> subprocess.C
                         "vault_server_user": "nobody",
                         "vault_server_group": "nogroup",
                         "vault_server_data_dir": "/var/lib/openbao",
+                        # Plain HTTP on loopback, where no certificate is given.
+                        "vault_server_tls_disable": "vault_server_tls_cert_file" not in group_vars,
                         **group_vars,
                     },
                 }
