@@ -8,7 +8,8 @@ The code never leaves this process except towards Vault.
         [--server webex-myapp] [--redirect-url http://localhost:5000/auth]
         [--scope spark:people_read]
 
-Vault address and token come from VAULT_ADDR and VAULT_TOKEN (or --token-file).
+Vault address and token come from VAULT_ADDR and VAULT_TOKEN (or --token-file); VAULT_CACERT
+names the CA file that signed the server's certificate.
 """
 
 from __future__ import annotations
@@ -42,7 +43,9 @@ def main() -> int:
     if not token:
         print("authorize_user: set VAULT_TOKEN or pass --token-file.", file=sys.stderr)
         return 2
-    client = hvac.Client(url=address, token=token, timeout=30)
+    client = hvac.Client(
+        url=address, token=token, timeout=30, verify=os.environ.get("VAULT_CACERT") or True
+    )
     try:
         authorize(
             client,

@@ -69,7 +69,13 @@ class Scenario:
 
     @property
     def api_url(self) -> str:
-        return f"http://127.0.0.1:{self.api_port}"
+        # Service mode requires TLS: molecule/shared/tls.yml made the scenario's CA.
+        return f"https://127.0.0.1:{self.api_port}"
+
+    @property
+    def ca(self) -> str:
+        """The scenario's test CA (the controller's copy): every request verifies with it."""
+        return str(self.state_dir / "tls" / "ca.crt")
 
     @property
     def emulator_url(self) -> str:
@@ -121,6 +127,7 @@ class Scenario:
         sys/generate-root-token; Vault at the unauthenticated sys/generate-root.
         api_url and verify (a CA file) name another server than the scenario's first one."""
         url = api_url or self.api_url
+        verify = self.ca if verify is True else verify
         if SERVER_KIND == "openbao":
             base, headers = (
                 "sys/generate-root-token",
@@ -155,7 +162,7 @@ class Scenario:
             f"{api_url or self.api_url}/v1/auth/{admin['mount_point']}/login",
             json={"role_id": admin["role_id"], "secret_id": admin["secret_id"]},
             timeout=30,
-            verify=verify,
+            verify=self.ca if verify is True else verify,
         )
         response.raise_for_status()
         token: str = response.json()["auth"]["client_token"]
@@ -222,8 +229,8 @@ def recap(output: str) -> dict[str, int]:
     return counters
 
 
-def seal_status(api_url: str) -> dict[str, Any]:
-    response = requests.get(f"{api_url}/v1/sys/seal-status", timeout=10)
+def seal_status(api_url: str, verify: bool | str = True) -> dict[str, Any]:
+    response = requests.get(f"{api_url}/v1/sys/seal-status", timeout=10, verify=verify)
     response.raise_for_status()
     status: dict[str, Any] = response.json()
     return status
@@ -249,6 +256,8 @@ def host(scenario: Scenario) -> testinfra.host.Host:
 @pytest.fixture(scope="session")
 def vault(scenario: Scenario) -> Iterator[hvac.Client]:
     """A client with a break-glass root token (no root token survives setup), revoked at the end."""
-    client = hvac.Client(url=scenario.api_url, token=scenario.generate_root(), timeout=30)
+    client = hvac.Client(
+        url=scenario.api_url, token=scenario.generate_root(), timeout=30, verify=scenario.ca
+    )
     yield client
     client.auth.token.revoke_self()

@@ -258,6 +258,15 @@ CASES: list[Case] = [
         r"must be an https:// URL .*\(plain http:// only to a loopback address\)",
         {"oauthapp_webex_env_vault_addr": "http://vault.example.com:8200"},
     ),
+    # A copied settings file must not work from anywhere (issue 20): networks are required
+    # unless the server is a dev server; [] says "any address" explicitly.
+    Case(
+        "access-bound-cidrs-unset-service",
+        "app_access",
+        "oauthapp_webex_app_bound_cidrs",
+        "must list the networks the samples run from",
+        {"vault_server_mode": "service", "oauthapp_webex_app_bound_cidrs": None},
+    ),
     Case(
         "access-env-vault-namespace",
         "app_access",

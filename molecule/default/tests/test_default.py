@@ -218,6 +218,23 @@ def test_configuration_has_raft_plugins_and_addresses(host, scenario):
         assert "disable_mlock" not in config.replace("# No disable_mlock", "")
 
 
+def test_the_api_listener_is_tls_with_the_pinned_ca(host, scenario):
+    """Service mode requires TLS (issue 20): plain HTTP is refused, the system's CAs do not know
+    the server, and the role, the plays and the samples' settings files pin the test CA."""
+    config = host.file(CONFIG_FILE).content_string
+    assert f'tls_cert_file   = "{CONFIG_DIR}/tls/server.crt"' in config
+    assert "tls_disable" not in config
+    assert requests.get(f"{scenario.api_url}/v1/sys/health", timeout=5, verify=scenario.ca).ok
+    with pytest.raises(requests.exceptions.SSLError):
+        requests.get(f"{scenario.api_url}/v1/sys/health", timeout=5)  # not the system's CAs
+    plain = requests.get(f"http://127.0.0.1:{scenario.api_port}/v1/sys/health", timeout=5)
+    assert plain.status_code == 400 and "HTTP request to an HTTPS server" in plain.text
+    for env_file in ("cli.env", "web.env"):
+        settings = (scenario.state_dir / env_file).read_text()
+        assert f"VAULT_ADDR={scenario.api_url}\n" in settings
+        assert f"VAULT_CACERT={scenario.ca}\n" in settings
+
+
 def test_vault_locks_its_memory_and_openbao_does_not(host):
     """Vault with disable_mlock = false locks all of its memory (CAP_IPC_LOCK from the unit,
     LimitMEMLOCK=infinity); OpenBao 2 never locks memory, whatever the configuration says."""
@@ -236,7 +253,7 @@ def test_init_file_is_private_and_encrypted(scenario):
     document = scenario.init_document()
     assert len(document["keys_base64"]) == KEY_SHARES
     assert document["secret_threshold"] == KEY_THRESHOLD
-    assert seal_status(scenario.api_url)["t"] == KEY_THRESHOLD
+    assert seal_status(scenario.api_url, scenario.ca)["t"] == KEY_THRESHOLD
 
 
 def test_no_root_token_survives_setup(scenario):
@@ -246,6 +263,7 @@ def test_no_root_token_survives_setup(scenario):
         f"{scenario.api_url}/v1/auth/token/lookup-self",
         headers={"X-Vault-Token": scenario.init_document()["root_token"]},
         timeout=10,
+        verify=scenario.ca,
     )
     assert response.status_code == 403
 
@@ -258,6 +276,7 @@ def test_admin_identity_is_private_and_encrypted(scenario):
         f"{scenario.api_url}/v1/auth/token/lookup-self",
         headers={"X-Vault-Token": token},
         timeout=10,
+        verify=scenario.ca,
     )
     assert response.json()["data"]["policies"] == [ADMIN_POLICY]
     assert response.json()["data"]["bound_cidrs"] == ["127.0.0.1"]
@@ -290,6 +309,7 @@ def test_admin_identity_is_refused_outside_its_list(scenario, vault, method, pat
         headers={"X-Vault-Token": scenario.admin_token()},
         json=body,
         timeout=10,
+        verify=scenario.ca,
     )
     assert response.status_code == 403, response.text
 
@@ -356,7 +376,7 @@ def test_restart_then_role_unseals_and_keeps_everything(host, vault, scenario):
     deadline = time.monotonic() + 30
     while True:
         try:
-            assert seal_status(scenario.api_url)["sealed"], "a restarted server comes back sealed"
+            assert seal_status(scenario.api_url, scenario.ca)["sealed"], "a restarted server comes back sealed"
             break
         except requests.ConnectionError:
             assert time.monotonic() < deadline, "the server did not come back"
@@ -366,7 +386,7 @@ def test_restart_then_role_unseals_and_keeps_everything(host, vault, scenario):
     assert unsealed.returncode == 0, unsealed.stdout[-5000:]
     # Exactly one change: the unseal task (one loop item per key up to the threshold).
     assert recap(unsealed.stdout)["changed"] == 1, unsealed.stdout[-5000:]
-    assert not seal_status(scenario.api_url)["sealed"]
+    assert not seal_status(scenario.api_url, scenario.ca)["sealed"]
 
     mount = vault.read(f"sys/mounts/{MOUNT}")["data"]
     after = {
