@@ -30,10 +30,10 @@ while [ "$#" -gt 0 ]; do
 done
 
 # What Ansible (python3, python3-apt, sudo), systemd as PID 1 (systemd, systemd-sysv, dbus),
-# the roles (curl, ca-certificates, xz-utils + unzip for `unarchive`) and the tests
-# (procps, iproute2 for `ss`) need in the target.
+# the roles (curl, ca-certificates, xz-utils + unzip for `unarchive`, logrotate for the audit
+# logs) and the tests (procps, iproute2 for `ss`) need in the target.
 packages=(systemd systemd-sysv dbus python3 python3-apt sudo ca-certificates curl
-          procps iproute2 xz-utils unzip)
+          procps iproute2 xz-utils unzip logrotate)
 
 # Units that cannot work in an unprivileged container (no devices to manage, read-only or
 # host-owned kernel filesystems, no consoles) and would leave the system "degraded".

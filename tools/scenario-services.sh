@@ -3,12 +3,16 @@
 # scenario's own ports, so that scenarios run beside each other and beside `make demo`.
 #
 #   tools/scenario-services.sh start|stop|status --name NAME --mirror-port P --emulator-port P
+#       [--seal-port P --seal-binary PATH]
 #
 # State lives in .local/molecule/<NAME>/: pid files, logs, and webex.env (0600) with the
 # emulator's client ID and secret, generated on the first start and kept until `stop --purge`.
 # The mirror serves .local/mirror (the GitHub release layout of tools/build-plugin.sh).
 # The secret reaches the emulator through its environment, never its command line. Every file
 # written here is 0600.
+# With --seal-port, a seal server for the scenario's transit seal: a dev server (in memory)
+# of --seal-binary (bao or vault) on 127.0.0.1:P with a transit key `webex-vault-unseal`, and
+# seal.env (0600) with SEAL_TOKEN, a periodic token that may encrypt and decrypt with it only.
 set -euo pipefail
 umask 077
 
@@ -17,14 +21,16 @@ python="${PYTHON:-$root/.venv/bin/python}"
 redirect_uri="${WEBEX_VAULT_REDIRECT_URI:-http://localhost:5000/auth}"
 action="${1:-}"
 [ "$#" -gt 0 ] && shift
-name="" mirror_port="" emulator_port="" purge=false
+name="" mirror_port="" emulator_port="" seal_port="" seal_binary="" purge=false
 while [ "$#" -gt 0 ]; do
   case "$1" in
     --name) name="$2"; shift 2 ;;
     --mirror-port) mirror_port="$2"; shift 2 ;;
     --emulator-port) emulator_port="$2"; shift 2 ;;
+    --seal-port) seal_port="$2"; shift 2 ;;
+    --seal-binary) seal_binary="$2"; shift 2 ;;
     --purge) purge=true; shift ;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "scenario-services: unknown argument '$1' (see --help)." >&2; exit 2 ;;
   esac
 done
@@ -97,6 +103,45 @@ start() {
   fi
 }
 
+seal_key=webex-vault-unseal
+
+# POST/PUT to the seal server with its root token; prints the answer.
+seal_call() { # method path [json]
+  curl -fsS -X "$1" -H "X-Vault-Token: $(cat "$state_dir/seal-root-token")" \
+    ${3:+-H 'Content-Type: application/json' --data "$3"} "http://127.0.0.1:$seal_port/v1/$2"
+}
+
+start_seal() {
+  [ -n "$seal_port" ] || return 0
+  check_port --seal-port "$seal_port"
+  if [ ! -x "$seal_binary" ]; then
+    echo "scenario-services: --seal-binary must be the server binary, not '$seal_binary'." >&2; exit 2
+  fi
+  if running "$state_dir/seal.pid" "server -dev"; then
+    echo "scenario-services: $name seal server already on http://127.0.0.1:$seal_port"
+    return 0
+  fi
+  rm -f "$state_dir/seal.log" "$state_dir/seal.pid" "$state_dir/seal.env"
+  od -An -N16 -tx1 /dev/urandom | tr -d ' \n' > "$state_dir/seal-root-token"
+  VAULT_DEV_ROOT_TOKEN_ID="$(cat "$state_dir/seal-root-token")" \
+  BAO_DEV_ROOT_TOKEN_ID="$(cat "$state_dir/seal-root-token")" \
+    setsid nohup "$seal_binary" server -dev -dev-no-store-token "-dev-listen-address=127.0.0.1:$seal_port" \
+    > "$state_dir/seal.log" 2>&1 < /dev/null &
+  echo $! > "$state_dir/seal.pid"
+  wait_for "the seal server" "http://127.0.0.1:$seal_port/v1/sys/health" "$state_dir/seal.log"
+  seal_call POST sys/mounts/transit '{"type":"transit"}' > /dev/null
+  seal_call POST "transit/keys/$seal_key" '{}' > /dev/null
+  # Encrypt and decrypt with that one key (the default policy lets the token renew itself).
+  policy="path \"transit/encrypt/$seal_key\" { capabilities = [\"update\"] }
+path \"transit/decrypt/$seal_key\" { capabilities = [\"update\"] }"
+  seal_call PUT "sys/policies/acl/$seal_key" \
+    "$("$python" -c 'import json, sys; print(json.dumps({"policy": sys.argv[1]}))' "$policy")" > /dev/null
+  seal_call POST auth/token/create "{\"policies\":[\"$seal_key\"],\"period\":\"24h\",\"display_name\":\"$name-seal\"}" \
+    | "$python" -c 'import json, sys; print("SEAL_TOKEN=" + json.load(sys.stdin)["auth"]["client_token"])' \
+    > "$state_dir/seal.env"
+  echo "scenario-services: $name seal server started on http://127.0.0.1:$seal_port (transit key $seal_key)"
+}
+
 stop_one() { # what pidfile pattern
   if running "$2" "$3"; then
     kill "$(cat "$2")"
@@ -107,8 +152,9 @@ stop_one() { # what pidfile pattern
 }
 
 case "$action" in
-  start) start ;;
+  start) start; start_seal ;;
   stop)
+    stop_one "seal server" "$state_dir/seal.pid" "server -dev"
     stop_one "Webex emulator" "$state_dir/emulator.pid" webex_emulator
     stop_one "mirror" "$state_dir/mirror.pid" http.server
     if $purge; then rm -rf "$state_dir"; fi ;;
@@ -117,5 +163,5 @@ case "$action" in
       IFS=: read -r what file pattern <<< "$item"
       if running "$state_dir/$file" "$pattern"; then echo "running: $name $what"; else echo "stopped: $name $what"; fi
     done ;;
-  *) sed -n '2,11p' "$0"; exit 2 ;;
+  *) sed -n '2,15p' "$0"; exit 2 ;;
 esac

@@ -132,6 +132,7 @@ class LoopbackCluster:
             "vault_server_init_key_shares": 3,
             "vault_server_init_key_threshold": 2,
             "vault_server_audit_file": "",
+            "vault_server_audit_second_file": "",
             # Plain HTTP between loopback processes of one test (the role warns).
             "vault_server_tls_disable": True,
             "vault_server_start_timeout": 60,

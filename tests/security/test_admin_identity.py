@@ -133,6 +133,8 @@ def api_vars(stack, **more) -> list[str]:
         "vault_server_init_key_shares": SHARES,
         "vault_server_init_key_threshold": THRESHOLD,
         "vault_server_audit_file": str(stack.audit_file),
+        # One device here: the Molecule scenarios prove the second one.
+        "vault_server_audit_second_file": "",
         "vault_server_admin_bound_cidrs": ["127.0.0.1/32"],
         **more,
     }

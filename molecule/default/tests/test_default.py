@@ -22,9 +22,11 @@ from webex_vault_testing.molecule import (
     DATA_DIR,
     KEY_SHARES,
     KEY_THRESHOLD,
+    LOGROTATE_FILE,
     MOUNT,
     PLUGIN_BINARY,
     PLUGIN_DIR,
+    SECOND_AUDIT_FILE,
     SERVER,
     SERVER_KIND,
     SERVICE,
@@ -251,9 +253,13 @@ def test_init_file_is_private_and_encrypted(scenario):
     assert scenario.init_file.stat().st_mode & 0o777 == 0o600
     assert scenario.init_file.read_text().startswith("$ANSIBLE_VAULT;1.2;AES256;vault_server_init")
     document = scenario.init_document()
-    assert len(document["keys_base64"]) == KEY_SHARES
+    # The transit seal unseals the server: init made recovery keys (break glass), no unseal keys.
+    assert document["seal"] == "transit"
+    assert not document.get("keys_base64")
+    assert len(document["recovery_keys_base64"]) == KEY_SHARES
     assert document["secret_threshold"] == KEY_THRESHOLD
-    assert seal_status(scenario.api_url, scenario.ca)["t"] == KEY_THRESHOLD
+    status = seal_status(scenario.api_url, scenario.ca)
+    assert (status["type"], status["recovery_seal"], status["sealed"]) == ("transit", True, False)
 
 
 def test_no_root_token_survives_setup(scenario):
@@ -336,13 +342,32 @@ def test_webex_server_is_configured_without_a_readable_secret(vault, scenario):
     assert client_secret not in json.dumps(server)
 
 
-def test_file_audit_device_is_enabled(vault):
+def test_two_file_audit_devices_are_enabled(vault):
     devices = vault.sys.list_enabled_audit_devices()["data"]
-    assert devices["file/"]["type"] == "file"
+    assert {path: device["type"] for path, device in devices.items()} == {
+        "file/": "file",
+        "file-second/": "file",
+    }
     assert devices["file/"]["options"]["file_path"] == AUDIT_FILE
+    assert devices["file-second/"]["options"]["file_path"] == SECOND_AUDIT_FILE
 
 
-def test_audit_log_receives_entries(host, vault):
+def audited(host, path: str, marker: str, timeout: float = 10) -> bool:
+    """Whether the audit log at `path` gets an entry for a request of `marker`'s mount soon."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for line in host.run(f"tail -n 20 {path}").stdout.splitlines():
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue  # a line still being written
+            if entry.get("request", {}).get("path") == marker:
+                return True
+        time.sleep(0.2)
+    return False
+
+
+def test_audit_logs_receive_entries(host, vault):
     before = host.file(AUDIT_FILE).size
     vault.read(f"sys/mounts/{MOUNT}")
     deadline = time.monotonic() + 10
@@ -350,6 +375,52 @@ def test_audit_log_receives_entries(host, vault):
         time.sleep(0.2)
     entries = host.check_output(f"tail -n 2 {AUDIT_FILE}").splitlines()
     assert {json.loads(entry)["request"]["path"] for entry in entries} == {f"sys/mounts/{MOUNT}"}
+    assert audited(host, SECOND_AUDIT_FILE, f"sys/mounts/{MOUNT}")
+
+
+def test_a_full_first_audit_device_does_not_stop_the_server(host, vault):
+    """Issue 20: with one file audit device, a full disk made HashiCorp Vault (and OpenBao)
+    refuse every request. The first device's file system (a 16 MiB tmpfs in molecule.yml) is
+    filled: requests still succeed, and the second device records them."""
+    filler = f"{AUDIT_DIR}/filler"
+    host.run(f"dd if=/dev/zero of={filler} bs=64k")  # until the file system is full
+    try:
+        assert host.run(f"sh -c 'echo x >> {AUDIT_FILE}'").rc != 0, "the first device is full"
+        mount = vault.read(f"sys/mounts/{MOUNT}")["data"]
+        assert mount["type"]
+        name = f"audit-full-{time.monotonic_ns()}"
+        vault.write(f"sys/policies/acl/{name}", policy='path "x" { capabilities = ["read"] }')
+        vault.delete(f"sys/policies/acl/{name}")
+        assert audited(host, SECOND_AUDIT_FILE, f"sys/policies/acl/{name}")
+    finally:
+        host.run(f"rm -f {filler}")
+
+
+def test_audit_logs_rotate_daily_and_the_server_reopens_them(host, vault):
+    config = host.file(LOGROTATE_FILE).content_string
+    assert f"{AUDIT_FILE} {SECOND_AUDIT_FILE} {{" in config
+    assert "daily" in config and "rotate 14" in config
+    assert f"systemctl reload {SERVICE}.service" in config
+
+    host.check_output(f"logrotate --force {LOGROTATE_FILE}")
+
+    for path in (AUDIT_FILE, SECOND_AUDIT_FILE):
+        assert host.file(f"{path}.1").exists, "the old log was moved aside"
+        rotated = host.file(path)
+        assert (rotated.user, rotated.group, rotated.mode) == (USER, USER, 0o600)
+    vault.read(f"sys/mounts/{MOUNT}")
+    # Written to the new files: the reload (SIGHUP) made the server reopen them.
+    assert audited(host, AUDIT_FILE, f"sys/mounts/{MOUNT}")
+    assert audited(host, SECOND_AUDIT_FILE, f"sys/mounts/{MOUNT}")
+
+
+def test_a_removed_audit_file_is_back_after_the_next_rotation(host, vault):
+    """Deleted by hand, the server writes on into the deleted file; the next rotation makes a
+    new one and the reload points the server at it."""
+    host.check_output(f"rm {AUDIT_FILE}")
+    host.check_output(f"logrotate --force {LOGROTATE_FILE}")
+    vault.read(f"sys/mounts/{MOUNT}")
+    assert audited(host, AUDIT_FILE, f"sys/mounts/{MOUNT}")
 
 
 def test_oauth_flow_from_authorize_to_people_me(vault, scenario):
@@ -362,7 +433,10 @@ def test_oauth_flow_from_authorize_to_people_me(vault, scenario):
     assert scenario.people_me(credential.access_token)["displayName"] == "Demo User"
 
 
-def test_restart_then_role_unseals_and_keeps_everything(host, vault, scenario):
+def test_a_restarted_server_unseals_itself_and_keeps_everything(host, vault, scenario):
+    """The transit seal (issue 20): a restart needs no unseal shares on the controller. With
+    the init file moved away, the restarted server is unsealed by the seal server's key alone,
+    and a converge has nothing to do."""
     name = scenario.authorize(vault, "restart")
     token = webex_vault.read_credential(vault, MOUNT, name).access_token
     mount = vault.read(f"sys/mounts/{MOUNT}")["data"]
@@ -372,21 +446,24 @@ def test_restart_then_role_unseals_and_keeps_everything(host, vault, scenario):
         "server": vault.read(f"{MOUNT}/servers/{SERVER}")["data"],
     }
 
-    host.check_output(f"systemctl restart {SERVICE}")
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            assert seal_status(scenario.api_url, scenario.ca)["sealed"], "a restarted server comes back sealed"
-            break
-        except requests.ConnectionError:
-            assert time.monotonic() < deadline, "the server did not come back"
+    moved = scenario.init_file.with_suffix(".away")
+    scenario.init_file.rename(moved)
+    try:
+        host.check_output(f"systemctl restart {SERVICE}")
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if not seal_status(scenario.api_url, scenario.ca)["sealed"]:
+                    break
+            except requests.ConnectionError:
+                pass
+            assert time.monotonic() < deadline, "the server did not unseal itself"
             time.sleep(0.5)
-
-    unsealed = scenario.playbook("playbooks/server.yml")
-    assert unsealed.returncode == 0, unsealed.stdout[-5000:]
-    # Exactly one change: the unseal task (one loop item per key up to the threshold).
-    assert recap(unsealed.stdout)["changed"] == 1, unsealed.stdout[-5000:]
-    assert not seal_status(scenario.api_url, scenario.ca)["sealed"]
+        converged = scenario.playbook("playbooks/server.yml")
+    finally:
+        moved.rename(scenario.init_file)
+    assert converged.returncode == 0, converged.stdout[-5000:]
+    assert recap(converged.stdout)["changed"] == 0, converged.stdout[-5000:]
 
     mount = vault.read(f"sys/mounts/{MOUNT}")["data"]
     after = {
