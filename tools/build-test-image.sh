@@ -11,7 +11,9 @@
 # (no --privileged); tools/smoke-test-image.sh checks exactly that.
 #
 # Tag: $WEBEX_VAULT_TEST_IMAGE, default webex-vault/debian-systemd:bookworm. An image already
-# present under the tag is reused unless --force is given. Needs root (debootstrap, chroot).
+# present under the tag is reused when it was built from this recipe (its label
+# io.webex-vault.recipe: a hash of the suite, the packages, the masked units and
+# recipe_version), rebuilt otherwise or with --force. Needs root (debootstrap, chroot).
 set -euo pipefail
 
 start_time=$(date +%s)
@@ -50,6 +52,11 @@ masked_units=(
   apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer fstrim.timer
 )
 
+# Bump when the root filesystem's configuration below changes in a way the lists above do
+# not show: machines that hold an image of an older recipe then rebuild it.
+recipe_version=2
+recipe="$(printf '%s\n' "$suite" "${packages[*]}" "${masked_units[*]}" "$recipe_version" | sha256sum | cut -c1-16)"
+
 log() { echo "build-test-image: $*"; }
 elapsed() { echo $(( $(date +%s) - start_time )); }
 
@@ -59,9 +66,13 @@ fi
 
 "${repo_root}/tools/ensure-docker.sh"
 
-if ! $force && docker image inspect "$tag" >/dev/null 2>&1; then
-  log "image ${tag} already present; reusing it (use --force to rebuild). Took $(elapsed)s."
+present_recipe="$(docker image inspect --format '{{ index .Config.Labels "io.webex-vault.recipe" }}' "$tag" 2>/dev/null || true)"
+if ! $force && [ "$present_recipe" = "$recipe" ]; then
+  log "image ${tag} of this recipe (${recipe}) already present; reusing it (use --force to rebuild). Took $(elapsed)s."
   exit 0
+fi
+if ! $force && docker image inspect "$tag" >/dev/null 2>&1; then
+  log "image ${tag} was built from another recipe (${present_recipe:-none}, now ${recipe}); rebuilding it."
 fi
 
 old_image_id="$(docker image inspect --format '{{.Id}}' "$tag" 2>/dev/null || true)"
@@ -200,6 +211,7 @@ if ! printf '%s\n' \
       'STOPSIGNAL SIGRTMIN+3' \
       'CMD ["/sbin/init"]' \
       "LABEL org.opencontainers.image.title=\"webex-vault test image (${suite} + systemd)\"" \
+      "LABEL io.webex-vault.recipe=${recipe}" \
     | DOCKER_BUILDKIT=0 docker build --pull=false --quiet --tag "$tag" - >"${work_dir}/build.log" 2>&1; then
   cat "${work_dir}/build.log" >&2
   docker rmi "$base_tag" >/dev/null 2>&1 || true
