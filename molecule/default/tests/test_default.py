@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 import requests
@@ -232,9 +233,13 @@ def test_the_api_listener_is_tls_with_the_pinned_ca(host, scenario):
     plain = requests.get(f"http://127.0.0.1:{scenario.api_port}/v1/sys/health", timeout=5)
     assert plain.status_code == 400 and "HTTP request to an HTTPS server" in plain.text
     for env_file in ("cli.env", "web.env"):
-        settings = (scenario.state_dir / env_file).read_text()
-        assert f"VAULT_ADDR={scenario.api_url}\n" in settings
-        assert f"VAULT_CACERT={scenario.ca}\n" in settings
+        settings = dict(
+            line.split("=", 1)
+            for line in (scenario.state_dir / env_file).read_text().splitlines()
+            if "=" in line and not line.startswith("#")
+        )
+        assert settings["VAULT_ADDR"] == scenario.api_url
+        assert Path(settings["VAULT_CACERT"]).resolve() == Path(scenario.ca).resolve()
 
 
 def test_vault_locks_its_memory_and_openbao_does_not(host):
@@ -382,8 +387,12 @@ def test_a_full_first_audit_device_does_not_stop_the_server(host, vault):
     """Issue 20: with one file audit device, a full disk made HashiCorp Vault (and OpenBao)
     refuse every request. The first device's file system (a 16 MiB tmpfs in molecule.yml) is
     filled: requests still succeed, and the second device records them."""
+    assert host.check_output(f"findmnt -n -o FSTYPE,SIZE {AUDIT_DIR}").split() == ["tmpfs", "16M"]
     filler = f"{AUDIT_DIR}/filler"
-    host.run(f"dd if=/dev/zero of={filler} bs=64k")  # until the file system is full
+    since = host.check_output("date '+%Y-%m-%d %H:%M:%S'")
+    # Fill the file system, then the slack of the log's own last page: no entry fits any more.
+    host.run(f"dd if=/dev/zero of={filler} bs=64k")
+    host.run(f"dd if=/dev/zero of={AUDIT_FILE} bs=512 oflag=append conv=notrunc")
     try:
         assert host.run(f"sh -c 'echo x >> {AUDIT_FILE}'").rc != 0, "the first device is full"
         mount = vault.read(f"sys/mounts/{MOUNT}")["data"]
@@ -392,6 +401,8 @@ def test_a_full_first_audit_device_does_not_stop_the_server(host, vault):
         vault.write(f"sys/policies/acl/{name}", policy='path "x" { capabilities = ["read"] }')
         vault.delete(f"sys/policies/acl/{name}")
         assert audited(host, SECOND_AUDIT_FILE, f"sys/policies/acl/{name}")
+        journal = host.check_output(f"journalctl -u {SERVICE} --since '{since}' --no-pager")
+        assert "no space left on device" in journal.lower(), "the first device did fail"
     finally:
         host.run(f"rm -f {filler}")
 
