@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import time
+from urllib.parse import urlsplit
 
 from ansible.module_utils.common.parameters import remove_values
 from ansible_collections.community.hashi_vault.plugins.module_utils._connection_options import (
@@ -79,6 +80,9 @@ class ActionModule(VaultAction):
         connection.process_connection_options()
         hvac_options = connection.get_hvac_connection_options()
         url = (hvac_options.get("url") or "").rstrip("/")
+        problem = url_problem(url, args["url_hint"])
+        if problem:
+            return {"failed": True, "status": -1, "msg": problem}
         status, reason = self._health(url, hvac_options.get("verify", True), args)
         serving = (200, *STANDBY) if args["standby_ok"] else (200,)
         if status not in serving:
@@ -140,3 +144,20 @@ class ActionModule(VaultAction):
                 break
             time.sleep(args["wait_delay"])
         return status, reason
+
+
+def url_problem(url, hint):
+    """One sentence when the address cannot be asked at all: unset, or without its scheme
+    (requests would only say InvalidSchema)."""
+    if not url:
+        return (
+            f"The Vault address is empty: set {hint} (or VAULT_ADDR) to the server's URL, "
+            "such as https://vault.example.com:8200."
+        )
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return (
+            f"The Vault address '{url}' is not an http:// or https:// URL: set {hint} "
+            f"(or VAULT_ADDR) to one, such as https://{url.split('://')[-1]}."
+        )
+    return None
