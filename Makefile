@@ -16,10 +16,12 @@ help:
 	@echo "make demo   - local server + Webex emulator + site.yml + the CLI sample"
 	@echo "make test   - lint, sanity, pytest (unit, integration, browser, security), molecule on OpenBao and Vault (what CI runs)"
 	@echo "make fast   - unit and integration tests on OpenBao only (a few minutes; for iterations)"
-	@echo "make lint   - ansible-lint, yamllint, ruff and mypy --strict on src/"
+	@echo "make lint   - ansible-lint, yamllint, ruff, mypy --strict on src/, antsibull-changelog lint"
 	@echo "make web    - the web sample on http://localhost:5000/ (after make demo)"
 	@echo "make bench  - benchmarks; rewrites docs/performance.md"
 	@echo "make down   - stop the local server, emulator, mirror and web app"
+	@echo "make changelog    - CHANGELOG.md from changelogs/fragments (antsibull-changelog)"
+	@echo "make requirements - the hash-pinned requirement files from requirements/*.in"
 
 # This checkout is the collection webex_vault.oauthapp: ansible.cfg finds it through this link.
 COLLECTION_LINK := .local/collections/ansible_collections/webex_vault/oauthapp

@@ -5,6 +5,7 @@ the wheelhouse `make venv` fills (offline), and both commands and the app factor
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -30,10 +31,20 @@ def run(args: list[str | Path], **kwargs: object) -> subprocess.CompletedProcess
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
-    # The pinned setuptools of this virtualenv, no build isolation: nothing is downloaded.
+    # From a copy of what the wheel is made of (setuptools writes build/ beside the sources),
+    # with the pinned setuptools of this virtualenv and no build isolation: nothing is fetched.
+    source = tmp_path_factory.mktemp("source")
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy(REPO / name, source / name)
+    for package in ("webex_vault", "webex_vault_web"):
+        shutil.copytree(
+            REPO / "src" / package,
+            source / "src" / package,
+            ignore=shutil.ignore_patterns("__pycache__"),
+        )
     build = run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index"]
-        + ["--wheel-dir", out, REPO]
+        + ["--wheel-dir", out, source]
     )
     assert build.returncode == 0, build.stdout + build.stderr
     (path,) = out.glob("webex_vault-*.whl")
@@ -104,7 +115,7 @@ def test_both_commands_answer_help(installed, command):
 def test_the_app_factory_builds_the_app_with_its_templates(installed, tmp_path):
     web_env = tmp_path / "web.env"
     web_env.write_text(
-        "VAULT_ADDR=http://127.0.0.1:9\nVAULT_TOKEN=not-a-real-token\n"
+        "VAULT_ADDR=http://127.0.0.1:9\nVAULT_ROLE_ID=a-role-id\nVAULT_SECRET_ID=a-secret-id\n"
         f"FLASK_SECRET_KEY={'k' * 32}\n"
     )
     web_env.chmod(0o600)
