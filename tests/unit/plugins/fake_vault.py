@@ -38,6 +38,9 @@ class FakeVault:
     roles: dict = field(default_factory=dict)  # (mount, name) -> role settings, role_id included
     secret_ids: dict = field(default_factory=dict)  # secret ID -> (mount, name, accessor)
     wrapped: dict = field(default_factory=dict)  # wrapping token -> (creation path, data)
+    login_tokens: set = field(default_factory=set)  # tokens AppRole logins issued, not revoked
+    revoked: list = field(default_factory=list)  # tokens revoke-self gave up, in order
+    try_again: list = field(default_factory=list)  # statuses answered first to other calls
     url: str = ""
 
     def writes(self) -> list:
@@ -62,14 +65,23 @@ class FakeVault:
         self.requests.append((method, path, body))
         if path == "sys/health":
             return (self.health_statuses.pop(0) if self.health_statuses else 200), {}
+        if path == "sys/leader":
+            return 200, {"ha_enabled": False, "is_self": False}
+        if self.try_again:
+            return self.try_again.pop(0), {"errors": ["try again later"]}
         if re.fullmatch(r"auth/[^/]+/login", path):
             return self._login(body)
-        if token != self.token:
+        if token in self.revoked or (token != self.token and token not in self.login_tokens):
             return 403, {"errors": ["permission denied"]}
+        if path == "auth/token/lookup-self" and method == "GET":
+            policies = ["root"] if token == self.token else ["default"]
+            return 200, {"data": {"policies": policies, "accessor": "acc-" + token[-4:]}}
+        if path == "auth/token/revoke-self" and method in ("POST", "PUT"):
+            self.login_tokens.discard(token)
+            self.revoked.append(token)
+            return 204, None
         if path == "sys/mounts" and method == "GET":
             return 200, {"data": self.mounts}
-        if path == "auth/token/lookup-self" and method == "GET":
-            return 200, {"data": {"policies": ["root"]}}
         if path.startswith("sys/mounts/") and method == "POST":
             return self._mount(path.removeprefix("sys/mounts/"), body)
         if path == "sys/plugins/catalog" and method == "GET":
@@ -145,7 +157,11 @@ class FakeVault:
     def _login(self, body):
         if (body.get("role_id"), body.get("secret_id")) != (self.role_id, self.secret_id):
             return 400, {"errors": ["invalid role or secret ID"]}
-        return 200, {"auth": {"client_token": self.token, "policies": ["default"]}}
+        # The login token may do what the test's root token may: the actions under test hold
+        # it for their calls, and revoke-self gives it up.
+        token = "s.login-" + secrets.token_hex(8)
+        self.login_tokens.add(token)
+        return 200, {"auth": {"client_token": token, "policies": ["default"]}}
 
     def _mount(self, path, body):
         if path.endswith("/tune"):
