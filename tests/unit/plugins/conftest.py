@@ -11,6 +11,7 @@ from types import SimpleNamespace
 import pytest
 from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder
 from fake_vault import FakeVault, serve
+from fake_vault import printed as fake_printed
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -49,6 +50,12 @@ def vault(monkeypatch):
     yield fake
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def printed():
+    """printed(result) -> everything a callback could print of a result."""
+    return fake_printed
 
 
 @pytest.fixture
