@@ -4,6 +4,8 @@ check mode only reports; the token never shows in the result."""
 
 from __future__ import annotations
 
+from webex_vault_testing.fake_vault import printed
+
 
 def login(run, vault) -> str:
     result = run(
@@ -16,7 +18,7 @@ def login(run, vault) -> str:
     return result["login"]["auth"]["client_token"]
 
 
-def test_a_login_token_is_given_up_without_a_change(run, vault, printed):
+def test_a_login_token_is_given_up_without_a_change(run, vault):
     token = login(run, vault)
     result = run("vault_logout", token=token)
     assert not result.get("failed"), result
