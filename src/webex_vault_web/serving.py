@@ -22,7 +22,7 @@ import waitress
 from flask import Flask
 
 from webex_vault import SampleError
-from webex_vault.settings import is_loopback_host
+from webex_vault.setting_values import is_loopback_host
 
 from . import create_app
 from .commands import prune_periodically
