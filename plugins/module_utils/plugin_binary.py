@@ -134,30 +134,57 @@ def download(params, expected):
     _replace_with(params["archive"], write, 0o644)
 
 
+def _open_member(params, archive):
+    """The binary's member in the open archive (a regular file at its top level)."""
+    member_name = params["member"]
+    for member in archive.getmembers():
+        if strip_dot(member.name) == member_name:
+            break
+    else:
+        raise HostTaskError(f"{params['archive']} holds no file named {member_name}.")
+    if not member.isfile():
+        raise HostTaskError(f"{member_name} in {params['archive']} is not a regular file.")
+    return archive.extractfile(member)
+
+
+def member_sha256(params):
+    """The sha256 of the binary as the (verified) archive holds it, read from the archive itself:
+    the truth that the unpacked copy in the cache and the installed binary are held to."""
+    digest = hashlib.sha256()
+    with tarfile.open(params["archive"], "r:*") as archive:
+        source = _open_member(params, archive)
+        for block in iter(lambda: source.read(CHUNK), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def unpack(params, unpack_dir):
     """Extract only the member (a regular file at the archive's top level) into unpack_dir."""
-    member_name = params["member"]
     with tarfile.open(params["archive"], "r:*") as archive:
-        for member in archive.getmembers():
-            if strip_dot(member.name) == member_name:
-                break
-        else:
-            raise HostTaskError(f"{params['archive']} holds no file named {member_name}.")
-        if not member.isfile():
-            raise HostTaskError(f"{member_name} in {params['archive']} is not a regular file.")
-        source = archive.extractfile(member)
+        source = _open_member(params, archive)
         # 0755, as the release archive has it.
         _replace_with(
-            os.path.join(unpack_dir, member_name),
+            os.path.join(unpack_dir, params["member"]),
             lambda handle: shutil.copyfileobj(source, handle, CHUNK),
             0o755,
         )
 
 
-def install(dest, source):
+def install(dest, source, sha256):
+    """Copy source to dest, and keep it only if what was copied has the archive's sha256 (the
+    cache could be swapped between the check and the copy)."""
+
     def write(handle):
+        digest = hashlib.sha256()
         with open(source, "rb") as binary:
-            shutil.copyfileobj(binary, handle, CHUNK)
+            for block in iter(lambda: binary.read(CHUNK), b""):
+                digest.update(block)
+                handle.write(block)
+        if digest.hexdigest() != sha256:
+            raise HostTaskError(
+                f"{source} changed while it was installed (sha256 {digest.hexdigest()}, the "
+                f"archive's {sha256}); nothing was installed, run again."
+            )
 
     _replace_with(dest, write, 0o700)
 
@@ -192,6 +219,7 @@ def ensure(params, host):
         "installed": False,
         "downloaded": False,
         "pending": False,
+        "cache_replaced": False,
         "sha256": "",
     }
     result["changed"] |= ensure_directory(host, os.path.dirname(params["archive"]))
@@ -209,22 +237,19 @@ def ensure(params, host):
             result["diff"] = _diff(dest, before, {"archive": "downloaded from " + params["url"]})
             return result
         download(params, expected)
-    if result["downloaded"] or not os.path.isfile(unpacked):
-        result["changed"] = True
-        if host.check_mode:
-            # Unpacking is a read of a verified archive: check mode may look at what it holds.
-            with tempfile.TemporaryDirectory() as scratch:
-                unpack(params, scratch)
-                result["sha256"] = sha256_of(os.path.join(scratch, member))
-        else:
+    # The binary's sha256 comes from the verified archive on every run, never from the cache:
+    # an unpacked copy that differs (changed on disk) is unpacked again, and reported.
+    result["sha256"] = member_sha256(params)
+    cached = os.path.isfile(unpacked)
+    if not cached or sha256_of(unpacked) != result["sha256"]:
+        result.update(changed=True, cache_replaced=cached and not result["downloaded"])
+        if not host.check_mode:
             unpack(params, params["unpack_dir"])
-    if not result["sha256"]:
-        result["sha256"] = sha256_of(unpacked)
 
     if before.get("sha256") != result["sha256"]:
         result.update(changed=True, installed=True)
         if not host.check_mode:
-            install(dest, unpacked)
+            install(dest, unpacked, result["sha256"])
     if os.path.exists(dest):
         result["changed"] |= set_attributes(
             host, dest, params["mode"], params["owner"], params["group"]

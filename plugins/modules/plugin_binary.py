@@ -18,10 +18,12 @@ description:
   - Keeps the release archive at I(archive) and downloads it from I(url) only when it is missing
     or its sha256 differs from I(sha256) (or, when I(sha256) is empty, from the checksum published
     at I(checksum_url)); a download whose sha256 differs is refused and not kept.
-  - Unpacks the binary I(member) into I(unpack_dir) when it is missing there or the archive was
-    downloaded again; only that one regular file is read from the archive.
-  - Installs it at I(dest) when the file there is missing or its sha256 differs, through a
-    temporary file in the same directory and a rename; then sets I(owner), I(group) and I(mode).
+  - The binary's sha256 is read from the verified archive on every run, never taken from the
+    cache. It unpacks the binary I(member) into I(unpack_dir) when it is missing there or differs
+    from the archive's (I(cache_replaced)); only that one regular file is read from the archive.
+  - Installs it at I(dest) when the file there is missing or its sha256 differs from the archive's,
+    through a temporary file in the same directory and a rename, kept only when what was copied
+    has the archive's sha256; then sets I(owner), I(group) and I(mode).
   - In check mode it reads and compares the same, fetches the published checksum, and writes or
     downloads nothing; when the archive is still to be downloaded, the binary's sha256 cannot be
     known and I(pending) is true.
@@ -126,6 +128,11 @@ downloaded:
   type: bool
 pending:
   description: Check mode only; the archive is still to be downloaded, so the binary is unknown.
+  returned: always
+  type: bool
+cache_replaced:
+  description: Whether the unpacked copy in I(unpack_dir) differed from the archive's binary and
+    was (or, in check mode, would be) unpacked again.
   returned: always
   type: bool
 """

@@ -1,7 +1,8 @@
 """webex_vault.oauthapp.plugin_binary through ansible-playbook, against release archives served
 from file:// URLs: download + verify + unpack + install in one run, nothing on a re-run, a
 refused checksum keeps nothing, a missing plugin directory writes nothing, check mode writes
-nothing, a replaced binary is put back."""
+nothing, a replaced binary is put back, and a changed copy in the cache is never trusted: the
+binary's sha256 comes from the pinned archive on every run (issue 20)."""
 
 from __future__ import annotations
 
@@ -115,6 +116,29 @@ def test_a_replaced_binary_or_mode_is_put_back(run_host_task, release):
     code, result = run_host_task("plugin_binary", release["args"])
     assert code == 0 and result["changed"] is True and result["installed"] is False
     assert dest.stat().st_mode & 0o7777 == 0o750
+
+
+def test_a_changed_cached_binary_is_re_hashed_from_the_pinned_archive(run_host_task, release):
+    """Issue 20: the unpacked copy in the cache was trusted. Whoever could write the cache
+    could have the next install (a new plugin directory, a removed binary) register theirs."""
+    run_host_task("plugin_binary", release["args"])
+    cached = Path(release["args"]["unpack_dir"]) / MEMBER
+    cached.write_bytes(b"#!/bin/sh\necho planted\n")
+    release["dest"].unlink()
+
+    code, checked = run_host_task("plugin_binary", release["args"], "--check")
+    assert code == 0 and checked["changed"] is True and checked["cache_replaced"] is True
+    assert checked["sha256"] == sha256(release["binary"])
+    assert cached.read_bytes() == b"#!/bin/sh\necho planted\n" and not release["dest"].exists()
+
+    code, result = run_host_task("plugin_binary", release["args"])
+
+    assert code == 0 and result["cache_replaced"] is True and result["installed"] is True
+    assert result["sha256"] == sha256(release["binary"])
+    assert cached.read_bytes() == release["binary"]
+    assert release["dest"].read_bytes() == release["binary"]
+    code, again = run_host_task("plugin_binary", release["args"])
+    assert code == 0 and again["changed"] is False and again["cache_replaced"] is False
 
 
 def test_an_archive_without_the_binary_is_refused(run_host_task, release):
