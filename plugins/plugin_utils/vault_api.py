@@ -16,6 +16,7 @@ class VaultApi:
         self._client = client
         self._vault_error = hvac_exceptions.VaultError
         self._forbidden = hvac_exceptions.Forbidden
+        self._invalid_path = hvac_exceptions.InvalidPath
         # What Vault answers to a lookup of something that does not exist (404, or 400 for an
         # unknown secret ID or wrapping token).
         self._not_there = (hvac_exceptions.InvalidPath, hvac_exceptions.InvalidRequest)
@@ -35,6 +36,20 @@ class VaultApi:
         if response is None:
             return None
         return response.get("data") if isinstance(response, dict) else None
+
+    def read_answer(self, path: str) -> tuple:
+        """(HTTP status, JSON body) of GET /v1/<path> when Vault answers 200, 400 or 404: a
+        plugin's own answer about what was read, its warnings and error texts included. A
+        refusal (403), an unreachable or failing server still raise."""
+
+        def get():
+            try:
+                return 200, self._client.adapter.get(f"/v1/{path}") or {}
+            except self._not_there as exc:
+                status = 404 if isinstance(exc, self._invalid_path) else 400
+                return status, {"errors": list(exc.errors or [])}
+
+        return self._call("read", path, get)
 
     def list(self, path: str) -> list:
         """The `keys` of LIST /v1/<path>, or [] when nothing is there."""

@@ -30,6 +30,8 @@ class FakeVault:
     mounts: dict = field(default_factory=dict)  # "path/" -> mount table entry
     servers: dict = field(default_factory=dict)  # "mount/servers/name" -> entry, secrets included
     kv: dict = field(default_factory=dict)  # "mount/data/path" -> data
+    # "mount/creds/name" -> (status, body) of the oauthapp plugin's answer to a read
+    creds: dict = field(default_factory=dict)
     requests: list = field(default_factory=list)  # (method, path, body)
     fail_writes_with: str | None = None  # an error text every write of a server returns
     health_statuses: list = field(default_factory=list)  # /v1/sys/health answers, then 200
@@ -94,7 +96,7 @@ class FakeVault:
         if (match := APPROLE.match(path)) and f"{match.group(1)}/" in self.auth:
             listing = query.get("list", [""])[0].lower() == "true"
             return self._approle(method, *match.groups(), body, wrap_ttl, listing)
-        return self._engine(method, path, body)
+        return self._engine(method, path, body, query)
 
     def _policy(self, method, name, body):
         if method == "GET":
@@ -186,20 +188,37 @@ class FakeVault:
         self.catalog[(plugin_type, name, body.get("version", ""))] = entry
         return 204, None
 
-    def _engine(self, method, path, body):
+    def _engine(self, method, path, body, query):
         mount = next((m for m in self.mounts if path.startswith(m)), None)
         if mount is None:
             return 404, {"errors": [f"no handler for route '{path}'"]}
         engine = self.mounts[mount]["type"]
         if engine == "oauthapp" and "/servers/" in path:
             return self._server(method, path, body)
+        if engine == "oauthapp" and "/creds/" in path and method == "GET":
+            return self.creds.get(path, (404, {"errors": []}))
         if engine == "kv" and path.startswith(f"{mount}data/"):
             if method == "GET":
                 data = self.kv.get(path)
                 return (404, {"errors": []}) if data is None else (200, {"data": {"data": data}})
             self.kv[path] = body["data"]
             return 200, {"data": {"version": 1}}
+        if engine == "kv" and path.startswith(f"{mount}metadata/"):
+            return self._kv_metadata(method, mount, path.removeprefix(f"{mount}metadata/"), query)
         return 405, {"errors": ["unsupported operation"]}
+
+    def _kv_metadata(self, method, mount, key, query):
+        """KV version 2 LIST (one level: sub-folders end in '/') and delete of all versions."""
+        data_prefix = f"{mount}data/"
+        if method == "DELETE":
+            self.kv.pop(data_prefix + key, None)
+            return 204, None
+        if query.get("list", [""])[0].lower() != "true":
+            return 405, {"errors": ["unsupported operation"]}
+        folder = data_prefix + key.rstrip("/") + "/"
+        below = {path.removeprefix(folder) for path in self.kv if path.startswith(folder)}
+        keys = sorted({part.split("/")[0] + ("/" if "/" in part else "") for part in below})
+        return (200, {"data": {"keys": keys}}) if keys else (404, {"errors": []})
 
     def _server(self, method, path, body):
         if method == "GET":
