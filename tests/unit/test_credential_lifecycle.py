@@ -16,6 +16,7 @@ from flask import Flask
 
 from webex_vault import (
     AuthCodeURL,
+    AuthorizationFailed,
     Credential,
     CredentialMissing,
     Settings,
@@ -46,6 +47,8 @@ class CachingVault:
         raise NotImplementedError
 
     def write_authorization_code(self, name: str, code: str) -> None:
+        if code == "refused":
+            raise AuthorizationFailed("Vault could not exchange the authorization code.")
         self.cache.pop(name, None)
         self.stored[name] = Credential(
             access_token=f"token-{code}",
@@ -89,6 +92,20 @@ class MemoryRecords:
 
     def remove(self, name: str) -> None:
         self.last_used.pop(name, None)
+
+
+class MemoryIndex:
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+        self.fail_remove: Exception | None = None
+
+    def register(self, name: str) -> None:
+        self.names.add(name)
+
+    def remove(self, name: str) -> None:
+        if self.fail_remove is not None:
+            raise self.fail_remove
+        self.names.discard(name)
 
 
 @pytest.fixture
@@ -352,3 +369,105 @@ def test_the_defaults_match_the_role() -> None:
     settings = Settings(vault_addr="http://v")
     assert settings.oauthapp_state_mount == "webex-vault-state"
     assert settings.oauthapp_credential_max_idle_seconds == IDLE
+
+
+# --- The credential index (the operator report's list of credentials) ----------------------------
+
+
+@pytest.fixture
+def index() -> MemoryIndex:
+    return MemoryIndex()
+
+
+@pytest.fixture
+def indexed(
+    vault: CachingVault, records: MemoryRecords, index: MemoryIndex, clock: FakeClock
+) -> Credentials:
+    return Credentials(vault, records, index=index, max_idle_seconds=IDLE, clock=clock)
+
+
+def test_sign_in_indexes_the_credential_and_sign_out_unindexes_it(
+    indexed: Credentials, vault: CachingVault, index: MemoryIndex
+) -> None:
+    indexed.create("webex/a", "c1")
+    assert index.names == {"webex/a"} and "webex/a" in vault.stored
+
+    indexed.delete("webex/a")
+
+    assert index.names == set() and vault.stored == {}
+
+
+def test_a_refused_exchange_leaves_no_index_entry(
+    indexed: Credentials, vault: CachingVault, index: MemoryIndex
+) -> None:
+    with pytest.raises(AuthorizationFailed):
+        indexed.create("webex/a", "refused")
+
+    assert index.names == set() and vault.stored == {}
+
+
+def test_prune_unindexes_what_it_deletes(
+    indexed: Credentials, index: MemoryIndex, records: MemoryRecords, clock: FakeClock
+) -> None:
+    indexed.create("webex/old", "c1")
+    clock.advance(IDLE + 1)
+    indexed.create("webex/new", "c2")
+
+    result = indexed.prune()
+
+    assert (result.removed, result.kept) == (1, 1)
+    assert index.names == {"webex/new"}
+
+
+def test_prune_keeps_the_record_when_the_index_entry_cannot_go(
+    indexed: Credentials,
+    vault: CachingVault,
+    index: MemoryIndex,
+    records: MemoryRecords,
+    clock: FakeClock,
+) -> None:
+    """The record is the pruning's memory: while it is there, the next run tries again."""
+    indexed.create("webex/old", "c1")
+    clock.advance(IDLE + 1)
+    index.fail_remove = VaultUnreachable("Cannot connect to Vault at http://127.0.0.1:9.")
+
+    assert indexed.prune().failed == 1
+    assert "webex/old" in records.last_used and "webex/old" not in vault.stored
+
+    index.fail_remove = None
+    assert indexed.prune().removed == 1
+    assert index.names == set() and records.last_used == {}
+
+
+def test_a_sign_out_succeeds_when_the_index_entry_cannot_go(
+    indexed: Credentials, vault: CachingVault, index: MemoryIndex
+) -> None:
+    indexed.create("webex/a", "c1")
+    index.fail_remove = VaultUnreachable("Cannot connect to Vault at http://127.0.0.1:9.")
+
+    indexed.delete("webex/a")  # the report shows it as missing; the pruning removes it later
+
+    assert vault.stored == {} and index.names == {"webex/a"}
+
+
+def test_the_app_indexes_per_user_credentials_but_not_the_shared_one(
+    vault: CachingVault, records: MemoryRecords, clock: FakeClock
+) -> None:
+    index = MemoryIndex()
+
+    def app(**changes: Any) -> Flask:
+        return create_app(
+            {
+                "WEBEX_VAULT_SETTINGS": web_settings(**changes),
+                "WEBEX_VAULT_CONNECTION": vault,
+                "WEBEX_VAULT_USAGE_RECORDS": records,
+                "WEBEX_VAULT_CREDENTIAL_INDEX": index,
+                "SECRET_KEY": "k" * 64,
+            }
+        )
+
+    per_user = app()
+    shared = app(oauthapp_shared_credential=True, oauthapp_credential="webex/team")
+
+    assert per_user.extensions["webex_vault"].credentials.index is index
+    assert shared.extensions["webex_vault"].credentials.index is None
