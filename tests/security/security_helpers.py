@@ -479,6 +479,25 @@ def run_sample(script: str, env: dict[str, str], *args: str, timeout: float = 12
     )
 
 
+def run_report(env_file: Path, *args: str, timeout: float = 120):
+    """The operator's credential report (python -m webex_vault.credential_report) with the
+    settings file the playbook wrote, and nothing of this process's environment."""
+    base = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("VAULT_", "OAUTHAPP_", "WEBEX_", "BAO_", "HTTP_TIMEOUT"))
+    }
+    return subprocess.run(
+        [str(BIN / "python"), "-m", "webex_vault.credential_report", "--env-file", str(env_file)]
+        + list(args),
+        env=base,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=REPO,
+    )
+
+
 def wait_for(predicate, timeout: float, interval: float = 0.1, message: str = "condition"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -257,6 +257,13 @@ CASES: list[Case] = [
         "must be empty or a namespace path",
         {"oauthapp_webex_env_vault_namespace": "team-a\nVAULT_TOKEN=x"},
     ),
+    Case(
+        "access-operator-credential-wildcard",
+        "app_access",
+        "oauthapp_webex_operator_credentials",
+        "must list credential names",
+        {"oauthapp_webex_operator_credentials": ["agents/*/x"]},
+    ),
     # --- vault_server (playbooks/server.yml) ---
     Case(
         "server-unknown-mode",
