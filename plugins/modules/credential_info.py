@@ -100,6 +100,10 @@ credentials:
     refresh_failures:
       description: Failed refresh attempts since the last successful one (C(refresh_failing)).
       type: int
+    expire_time:
+      description: When the access token expires (RFC 3339, UTC); null when it does not expire
+        or no longer works.
+      type: str
     action:
       description: What the state asks of someone, in a few words.
       type: str
@@ -113,6 +117,7 @@ credentials:
       detail: ""
       seconds_to_expiry: 1209500
       refresh_failures: 0
+      expire_time: "2026-12-19T19:52:00Z"
       action: nothing to do
 counts:
   description: How many credentials are in each state (every state, 0 included).

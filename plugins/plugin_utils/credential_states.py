@@ -69,6 +69,8 @@ class Health:
     detail: str = ""
     seconds_to_expiry: int | None = None
     refresh_failures: int = 0
+    # The plugin's expire_time (RFC 3339), when the token still works.
+    expire_time: str | None = None
 
     @property
     def action(self) -> str:
@@ -80,6 +82,7 @@ class Health:
             "detail": self.detail,
             "seconds_to_expiry": self.seconds_to_expiry,
             "refresh_failures": self.refresh_failures,
+            "expire_time": self.expire_time,
             "action": self.action,
         }
 
@@ -103,22 +106,25 @@ def classify(status: int, body: Mapping[str, Any] | None, now: datetime) -> Heal
     if status != 200:
         return Health(UNREADABLE, f"HTTP {status}: {_first_line(body.get('errors'))}".rstrip(": "))
     data = body.get("data") or {}
-    seconds = seconds_left(data.get("expire_time"), now)
+    expiry = parse_time(data.get("expire_time"))
+    seconds = int((expiry - now).total_seconds() // 1) if expiry else None
+    expire_time = expiry.strftime("%Y-%m-%dT%H:%M:%SZ") if expiry else None
     for warning in body.get("warnings") or ():
         text = str(warning)
         if _MISCONFIGURED.match(text):
-            return Health(SERVER_MISCONFIGURED, _one_line(text), seconds)
+            return Health(SERVER_MISCONFIGURED, _one_line(text), seconds, 0, expire_time)
         if text.startswith(_WILL_EXPIRE):
-            return Health(REAUTHORIZE, _one_line(text[len(_WILL_EXPIRE) :]), seconds)
+            detail = _one_line(text[len(_WILL_EXPIRE) :])
+            return Health(REAUTHORIZE, detail, seconds, 0, expire_time)
         failed = _FAILED.match(text)
         if failed:
             detail = _one_line(failed.group(2))
-            return Health(REFRESH_FAILING, detail, seconds, int(failed.group(1)))
-    return Health(HEALTHY, "", seconds)
+            return Health(REFRESH_FAILING, detail, seconds, int(failed.group(1)), expire_time)
+    return Health(HEALTHY, "", seconds, 0, expire_time)
 
 
-def seconds_left(expire_time: Any, now: datetime) -> int | None:
-    """Whole seconds from now to the plugin's expire_time (RFC 3339), or None without one."""
+def parse_time(expire_time: Any) -> datetime | None:
+    """The plugin's expire_time (RFC 3339) in UTC, or None without one."""
     if not expire_time:
         return None
     text = str(expire_time).replace("Z", "+00:00")
@@ -128,9 +134,13 @@ def seconds_left(expire_time: Any, now: datetime) -> int | None:
         expiry = datetime.fromisoformat(text)
     except ValueError:
         return None
-    if expiry.tzinfo is None:
-        expiry = expiry.replace(tzinfo=UTC)
-    return int((expiry - now).total_seconds() // 1)
+    return expiry.astimezone(UTC) if expiry.tzinfo else expiry.replace(tzinfo=UTC)
+
+
+def seconds_left(expire_time: Any, now: datetime) -> int | None:
+    """Whole seconds from now to the plugin's expire_time, or None without one."""
+    expiry = parse_time(expire_time)
+    return int((expiry - now).total_seconds() // 1) if expiry else None
 
 
 def counts(healths: Iterable[Health]) -> dict[str, int]:

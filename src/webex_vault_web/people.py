@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from flask import Blueprint, render_template
 
 from webex_vault import WebexRateLimited, WebexUnauthorized, webex_people_me
-from webex_vault.credential_states import EXPIRED, HEALTHY, REAUTHORIZE, classify
+from webex_vault.credential_states import EXPIRED, HEALTHY, REAUTHORIZE, classify, parse_time
 
 from .errors import Page, render_problem, render_unauthorized
 from .extension import web_app
@@ -68,16 +68,14 @@ def status() -> str:
         return render_unauthorized()
     # Read now, not from the token cache: the page is there to show what Vault says.
     health = app.credentials.health(name)
-    now = datetime.now(UTC).replace(microsecond=0)
-    seconds = health.seconds_to_expiry
-    expire_time = now + timedelta(seconds=seconds) if seconds is not None else None
+    expire_time = parse_time(health.expire_time)
     return render_template(
         "status.html",
         mount=app.settings.oauthapp_mount,
         server=app.settings.oauthapp_server,
         health=health,
         expire_time=expire_time,
-        expires_in=in_words(timedelta(seconds=seconds)) if seconds is not None else None,
+        expires_in=in_words(expire_time - datetime.now(UTC)) if expire_time else None,
         authorize=health.state in (REAUTHORIZE, EXPIRED),
     )
 
