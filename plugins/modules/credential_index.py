@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: credential_index
 short_description: Register an oauthapp credential in the credential index
-version_added: 1.1.0
+version_added: 1.0.0
 author: webex-vault maintainers (!UNKNOWN)
 description:
   - The oauthapp plugin cannot list its credentials (C(<mount>/creds/) has no LIST). Whoever

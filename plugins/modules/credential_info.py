@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: credential_info
 short_description: Report how each indexed oauthapp credential is, without any token
-version_added: 1.1.0
+version_added: 1.0.0
 author: webex-vault maintainers (!UNKNOWN)
 description:
   - Lists the credential index (see M(webex_vault.oauthapp.credential_index)) and reads each
