@@ -110,7 +110,7 @@ def assert_one_sentence(message: str) -> None:
 
 REFRESH_FAILING_WARNING = (
     "2 attempt(s) to refresh this token failed, most recently: refresh failed: oauth2: cannot "
-    'fetch token: 503 Service Unavailable\nResponse: {"error":"temporarily_unavailable",'
+    'fetch token: 503 SERVICE UNAVAILABLE\nResponse: {"error":"temporarily_unavailable",'
     '"error_description":"Injected by the Webex emulator\'s fault API."}'
 )
 REVOKED_WARNING = (

@@ -72,8 +72,9 @@ def states(stack) -> dict[str, str]:
     return {row.entry.name: row.health.state for row in rows}
 
 
-def credential_info(stack, operator_env, *args: str) -> dict:
-    """webex_vault.oauthapp.credential_info with the operator's AppRole, as an ad-hoc task."""
+def credential_info(stack, operator_env, work_dir) -> list[dict]:
+    """webex_vault.oauthapp.credential_info with the operator's AppRole, once as it is and once
+    in check mode (one ansible-playbook run): the two tasks' results."""
     settings = dict(
         line.split("=", 1) for line in operator_env.read_text().splitlines() if "=" in line
     )
@@ -84,24 +85,26 @@ def credential_info(stack, operator_env, *args: str) -> dict:
         "role_id": settings["VAULT_ROLE_ID"],
         "secret_id": settings["VAULT_SECRET_ID"],
     }
+    task = {"webex_vault.oauthapp.credential_info": module_args}
+    play = [
+        {"hosts": "localhost", "gather_facts": False, "tasks": [task, {**task, "check_mode": True}]}
+    ]
+    playbook = work_dir / "credential-info.yml"
+    playbook.write_text(json.dumps(play))
     result = subprocess.run(
         [
-            str(BIN / "ansible"),
-            "localhost",
+            str(BIN / "ansible-playbook"),
+            "-i",
+            "localhost,",
             "-c",
             "local",
             "-e",
             f"ansible_python_interpreter={sys.executable}",
-            "-m",
-            "webex_vault.oauthapp.credential_info",
-            "-a",
-            json.dumps(module_args),
-            *args,
+            str(playbook),
         ],
         cwd=REPO,
         env={
             **{k: v for k, v in os.environ.items() if not k.startswith("VAULT_")},
-            "ANSIBLE_LOAD_CALLBACK_PLUGINS": "1",
             "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json",
             "ANSIBLE_LOCALHOST_WARNING": "0",
         },
@@ -112,7 +115,7 @@ def credential_info(stack, operator_env, *args: str) -> dict:
     assert TOKEN_MARK not in result.stdout + result.stderr
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     output = json.loads(result.stdout[result.stdout.index("{") :])
-    return output["plays"][0]["tasks"][0]["hosts"]["localhost"]
+    return [task["hosts"]["localhost"] for task in output["plays"][0]["tasks"]]
 
 
 def test_four_credentials_give_four_states(fault_stack, fault_emulator):
@@ -134,8 +137,7 @@ def test_four_credentials_give_four_states(fault_stack, fault_emulator):
 
         table = run_report(operator_env)
         as_json = run_report(operator_env, "--json", "--textfile", str(stack.work_dir / "h.prom"))
-        info = credential_info(stack, operator_env)
-        checked = credential_info(stack, operator_env, "--check")
+        info, checked = credential_info(stack, operator_env, stack.work_dir)
     finally:
         background_refresh(stack, 0, 1.2)
         for name in EXPECTED:
