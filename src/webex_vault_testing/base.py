@@ -18,6 +18,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 MIRROR_DIR = REPO / ".local" / "mirror"
+# What the tests keep for a look afterwards (playbook output, logs); git ignores it.
+OUTPUT_DIR = REPO / "tests" / "output"
 REDIRECT_URL = "http://localhost:5000/auth"
 # The distributions the tests run against. The openbao fork is not served by the Go module
 # proxy here (docs/development.md, "Investigation notes"); set this to "puppetlabs openbao"

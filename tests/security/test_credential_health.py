@@ -20,18 +20,9 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from webex_vault.credential_health import report
-
-from .security_helpers import (
-    BIN,
-    MOUNT,
-    OUTPUT_DIR,
-    REPO,
-    STATE_MOUNT,
-    raw,
-    run_report,
-    run_sample,
-    wait_for,
-)
+from webex_vault_testing.base import BIN, OUTPUT_DIR, REPO
+from webex_vault_testing.oauthapp import MOUNT, STATE_MOUNT, raw
+from webex_vault_testing.processes import run_report, run_sample, wait_for
 
 pytestmark = pytest.mark.integration
 

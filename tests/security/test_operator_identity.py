@@ -11,16 +11,16 @@ import hvac.exceptions
 import pytest
 from dotenv import dotenv_values
 
-from .security_helpers import (
+from webex_vault_testing.base import REDIRECT_URL
+from webex_vault_testing.oauthapp import (
     MOUNT,
-    REDIRECT_URL,
     SCOPE,
     SERVER,
     STATE_MOUNT,
     authorize_credential,
     raw,
-    run_report,
 )
+from webex_vault_testing.processes import run_report
 
 pytestmark = pytest.mark.integration
 
