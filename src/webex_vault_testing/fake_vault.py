@@ -1,7 +1,7 @@
 """A fake Vault for the unit tests of the collection's action plugins. It keeps just enough in
 memory for the collection's actions: the plugin catalog, the mount table and its tuning,
-oauthapp servers, KV version 2, ACL policies, AppRole (login, roles, secret IDs and their
-accessors) and response wrapping.
+oauthapp servers and the plugin's answers to credential reads, KV version 2 (fake_kv), ACL
+policies, AppRole (login, roles, secret IDs and their accessors) and response wrapping.
 
 It answers HTTP on 127.0.0.1, so the actions run their real hvac client and
 community.hashi_vault's connection and auth code, as they do against a server. Every request
@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from webex_vault_testing.fake_kv import kv_request
 
 CATALOG = re.compile(r"^sys/plugins/catalog/(auth|database|secret)/([^/]+)$")
 APPROLE = re.compile(r"^auth/([^/]+)/role/([^/]+)(?:/(.+))?$")
@@ -228,30 +230,9 @@ class FakeVault:
             return self._server(method, path, body)
         if engine == "oauthapp" and "/creds/" in path and method == "GET":
             return self.creds.get(path, (404, {"errors": []}))
-        if engine == "kv" and path.startswith(f"{mount}data/"):
-            if method == "GET":
-                data = self.kv.get(path)
-                return (404, {"errors": []}) if data is None else (200, {"data": {"data": data}})
-            self.kv[path] = body["data"]
-            return 200, {"data": {"version": 1}}
-        if engine == "kv" and path.startswith(f"{mount}metadata/"):
-            return self._kv_metadata(method, mount, path.removeprefix(f"{mount}metadata/"), query)
-        return 405, {"errors": ["unsupported operation"]}
-
-    def _kv_metadata(
-        self, method: str, mount: str, key: str, query: dict[str, list[str]]
-    ) -> Answer:
-        """KV version 2 LIST (one level: sub-folders end in '/') and delete of all versions."""
-        data_prefix = f"{mount}data/"
-        if method == "DELETE":
-            self.kv.pop(data_prefix + key, None)
-            return 204, None
-        if query.get("list", [""])[0].lower() != "true":
-            return 405, {"errors": ["unsupported operation"]}
-        folder = data_prefix + key.rstrip("/") + "/"
-        below = {path.removeprefix(folder) for path in self.kv if path.startswith(folder)}
-        keys = sorted({part.split("/")[0] + ("/" if "/" in part else "") for part in below})
-        return (200, {"data": {"keys": keys}}) if keys else (404, {"errors": []})
+        listing = query.get("list", [""])[0].lower() == "true"
+        answer = kv_request(self.kv, mount, method, path, body, listing) if engine == "kv" else None
+        return answer or (405, {"errors": ["unsupported operation"]})
 
     def _server(self, method: str, path: str, body: Any) -> Answer:
         if method == "GET":
