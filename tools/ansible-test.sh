@@ -48,7 +48,7 @@ mkdir -p "$collections/community"
 ln -s "$hashi_vault" "$collections/community/hashi_vault"
 
 # What users see with the collection installed: each module's documentation.
-for module in plugin_catalog secrets_mount oauthapp_server secret_file controller_file plugin_binary dev_server vault_health; do
+for module in plugin_catalog secrets_mount oauthapp_server secret_file controller_file plugin_binary dev_server vault_health vault_logout approle_identity plugin_prune; do
   ANSIBLE_COLLECTIONS_PATH="$scratch/collections" "$bin/ansible-doc" "webex_vault.oauthapp.$module" > /dev/null
 done
 

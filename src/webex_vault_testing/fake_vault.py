@@ -1,10 +1,11 @@
 """A fake Vault for the unit tests of the collection's action plugins. It keeps just enough in
 memory for the collection's actions: the plugin catalog, the mount table and its tuning,
-oauthapp servers and the plugin's answers to credential reads, KV version 2 (fake_kv), ACL
+oauthapp servers and the plugin's answers to credential reads, KV version 2 (fake_kv), and
+(webex_vault_testing.fake_vault_auth) tokens, ACL
 policies, AppRole (login, roles, secret IDs and their accessors) and response wrapping.
 
-It answers HTTP on 127.0.0.1, so the actions run their real hvac client and
-community.hashi_vault's connection and auth code, as they do against a server. Every request
+It answers HTTP on 127.0.0.1, so the actions run their real client (hvac through
+plugin_utils/vault_client.py), as they do against a server. Every request
 is recorded, so a test can tell that a no-op wrote nothing and what a write carried.
 """
 
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,15 +20,14 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from webex_vault_testing.fake_kv import kv_request
+from webex_vault_testing.fake_vault_auth import Answer, AuthEndpoints
 
 CATALOG = re.compile(r"^sys/plugins/catalog/(auth|database|secret)/([^/]+)$")
 APPROLE = re.compile(r"^auth/([^/]+)/role/([^/]+)(?:/(.+))?$")
-# (HTTP status, JSON body or None for an empty answer)
-Answer = tuple[int, Any]
 
 
 @dataclass
-class FakeVault:
+class FakeVault(AuthEndpoints):
     token: str
     role_id: str = "role-for-tests"
     secret_id: str = "approle-secret-id-for-tests"  # noqa: S105 - made up
@@ -56,6 +55,9 @@ class FakeVault:
     wrapped: dict[str, tuple[str, dict[str, Any]]] = field(
         default_factory=dict
     )  # wrapping token -> (creation path, data)
+    login_tokens: set[str] = field(default_factory=set)  # tokens AppRole logins issued, in use
+    revoked: list[str] = field(default_factory=list)  # tokens revoke-self gave up, in order
+    try_again: list[int] = field(default_factory=list)  # statuses answered first to other calls
     url: str = ""
 
     def writes(self) -> list[tuple[str, str, Any]]:
@@ -88,14 +90,20 @@ class FakeVault:
         self.requests.append((method, path, body))
         if path == "sys/health":
             return (self.health_statuses.pop(0) if self.health_statuses else 200), {}
+        if path == "sys/leader":
+            return 200, {"ha_enabled": False, "is_self": False}
+        if self.try_again:
+            return self.try_again.pop(0), {"errors": ["try again later"]}
         if re.fullmatch(r"auth/[^/]+/login", path):
             return self._login(body)
-        if token != self.token:
+        if token is None or token in self.revoked:
             return 403, {"errors": ["permission denied"]}
+        if token != self.token and token not in self.login_tokens:
+            return 403, {"errors": ["permission denied"]}
+        if path.startswith("auth/token/"):
+            return self._token_self(method, path, token)
         if path == "sys/mounts" and method == "GET":
             return 200, {"data": self.mounts}
-        if path == "auth/token/lookup-self" and method == "GET":
-            return 200, {"data": {"policies": ["root"]}}
         if path.startswith("sys/mounts/") and method == "POST":
             return self._mount(path.removeprefix("sys/mounts/"), body)
         if path == "sys/plugins/catalog" and method == "GET":
@@ -113,74 +121,11 @@ class FakeVault:
         if path.startswith("sys/policies/acl/"):
             return self._policy(method, path.removeprefix("sys/policies/acl/"), body)
         if path == "sys/wrapping/lookup" and method == "POST":
-            entry = self.wrapped.get(body.get("token"))
-            if entry is None:
-                return 400, {"errors": ["wrapping token is not valid or does not exist"]}
-            return 200, {"data": {"creation_path": entry[0], "creation_ttl": 60}}
+            return self._wrapping_lookup(body)
         if (match := APPROLE.match(path)) and f"{match.group(1)}/" in self.auth:
             listing = query.get("list", [""])[0].lower() == "true"
             return self._approle(method, match[1], match[2], match[3], body, wrap_ttl, listing)
         return self._engine(method, path, body, query)
-
-    def _policy(self, method: str, name: str, body: Any) -> Answer:
-        if method == "GET":
-            if name not in self.policies:
-                return 404, {"errors": []}
-            return 200, {"data": {"name": name, "policy": self.policies[name]}}
-        self.policies[name] = body["policy"]
-        return 204, None
-
-    def _approle(
-        self,
-        method: str,
-        mount: str,
-        name: str,
-        rest: str | None,
-        body: Any,
-        wrap_ttl: str | None,
-        listing: bool,
-    ) -> Answer:
-        role = self.roles.get((mount, name))
-        if rest is None:
-            if method == "GET":
-                if role is None:
-                    return 404, {"errors": []}
-                return 200, {"data": {k: v for k, v in role.items() if k != "role_id"}}
-            self.roles[(mount, name)] = {"role_id": secrets.token_hex(8), **(role or {}), **body}
-            return 204, None
-        if role is None:
-            return 400, {"errors": [f'role "{name}" does not exist']}
-        mine = {sid: v for sid, v in self.secret_ids.items() if v[:2] == (mount, name)}
-        if rest == "role-id" and method == "GET":
-            return 200, {"data": {"role_id": role["role_id"]}}
-        if rest == "secret-id" and listing:
-            if not mine:
-                return 404, {"errors": []}
-            return 200, {"data": {"keys": [v[2] for v in mine.values()]}}
-        if rest == "secret-id" and method == "POST":
-            secret_id, accessor = secrets.token_hex(12), secrets.token_hex(6)
-            self.secret_ids[secret_id] = (mount, name, accessor)
-            data = {"secret_id": secret_id, "secret_id_accessor": accessor}
-            if wrap_ttl:
-                token = "s." + secrets.token_hex(12)
-                self.wrapped[token] = (f"auth/{mount}/role/{name}/secret-id", data)
-                return 200, {"wrap_info": {"token": token, "ttl": int(wrap_ttl)}}
-            return 200, {"data": data}
-        if rest == "secret-id/lookup" and method == "POST":
-            if body.get("secret_id") not in mine:
-                return 204, None  # what Vault answers for an unknown secret ID
-            return 200, {"data": {"secret_id_accessor": mine[body["secret_id"]][2]}}
-        if rest == "secret-id-accessor/destroy" and method == "POST":
-            for sid, entry in mine.items():
-                if entry[2] == body.get("secret_id_accessor"):
-                    del self.secret_ids[sid]
-            return 204, None
-        return 405, {"errors": ["unsupported operation"]}
-
-    def _login(self, body: Any) -> Answer:
-        if (body.get("role_id"), body.get("secret_id")) != (self.role_id, self.secret_id):
-            return 400, {"errors": ["invalid role or secret ID"]}
-        return 200, {"auth": {"client_token": self.token, "policies": ["default"]}}
 
     def _mount(self, path: str, body: Any) -> Answer:
         if path.endswith("/tune"):
