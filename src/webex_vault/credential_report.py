@@ -1,6 +1,7 @@
 """The operator's report: every indexed credential of an oauthapp mount, and how it is.
 
-    python -m webex_vault.credential_report [--env-file FILE] [--json] [--textfile FILE]
+    webex-vault-credentials [--env-file FILE] [--json] [--textfile FILE]
+    (or python -m webex_vault.credential_report, the same)
 
 It reads the index (credential_index) and each credential once, as the apps do, and prints a
 table (or JSON) without any token: the read's access token is dropped as soon as it arrives.
@@ -114,7 +115,7 @@ def _compact(seconds: int) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m webex_vault.credential_report",
+        prog="webex-vault-credentials",
         description="Report the health of every indexed oauthapp credential (never a token).",
     )
     parser.add_argument("--env-file", type=Path, help=f"settings file (or ${ENV_FILE_VARIABLE})")
@@ -147,5 +148,10 @@ def main(argv: list[str] | None = None) -> int:
     return status
 
 
-if __name__ == "__main__":
+def console() -> None:
+    """The `webex-vault-credentials` command."""
     sys.exit(main())
+
+
+if __name__ == "__main__":
+    console()
