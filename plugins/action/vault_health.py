@@ -9,6 +9,7 @@ it (login.auth.client_token), and the result is then hidden: register it, never 
 from __future__ import annotations
 
 import time
+from urllib.parse import urlsplit
 
 from ansible.plugins.action import ActionBase
 from ansible_collections.webex_vault.oauthapp.plugins.plugin_utils.vault_action import (
@@ -70,6 +71,9 @@ class ActionModule(VaultAction):
 
     def _gate(self, client, args):
         url = client.settings.url
+        problem = url_problem(url, args["url_hint"])
+        if problem:
+            return {"failed": True, "status": -1, "msg": problem}, {}
         status, reason = self._health(client, args)
         serving = (200, *STANDBY) if args["standby_ok"] else (200,)
         if status not in serving:
@@ -131,3 +135,15 @@ class ActionModule(VaultAction):
                 break
             time.sleep(args["wait_delay"])
         return status, reason
+
+
+def url_problem(url, hint):
+    """One sentence when the address has no scheme (requests would only say InvalidSchema);
+    the client has already refused an empty one."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return (
+            f"The Vault address '{url}' is not an http:// or https:// URL: set {hint} "
+            f"(or VAULT_ADDR) to one, such as https://{url.split('://')[-1]}."
+        )
+    return None

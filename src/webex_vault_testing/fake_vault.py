@@ -1,8 +1,9 @@
 """A fake Vault for the unit tests of the collection's action plugins. It keeps just enough in
 memory for the collection's actions: the plugin catalog, the mount table and its tuning,
-oauthapp servers, KV version 2, and (webex_vault_testing.fake_vault_auth) tokens, ACL
-policies, AppRole (login, roles, secret IDs and their accessors) and response wrapping, and
-(webex_vault_testing.fake_vault_sys) init, unseal, audit devices, reloads, engine configs.
+oauthapp servers and the plugin's answers to credential reads, KV version 2 (fake_kv),
+(webex_vault_testing.fake_vault_auth) tokens, ACL policies, AppRole (login, roles, secret IDs
+and their accessors) and response wrapping, and (webex_vault_testing.fake_vault_sys) init,
+unseal, audit devices, reloads and engine configurations.
 
 It answers HTTP on 127.0.0.1, so the actions run their real client (hvac through
 plugin_utils/vault_client.py), as they do against a server. Every request
@@ -19,6 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from webex_vault_testing.fake_kv import kv_request
 from webex_vault_testing.fake_vault_auth import Answer, AuthEndpoints
 from webex_vault_testing.fake_vault_sys import SystemEndpoints
 
@@ -39,6 +41,8 @@ class FakeVault(AuthEndpoints, SystemEndpoints):
         default_factory=dict
     )  # "mount/servers/name" -> entry, secrets included
     kv: dict[str, Any] = field(default_factory=dict)  # "mount/data/path" -> data
+    # "mount/creds/name" -> (status, body) of the oauthapp plugin's answer to a read
+    creds: dict[str, Answer] = field(default_factory=dict)
     requests: list[tuple[str, str, Any]] = field(default_factory=list)  # (method, path, body)
     fail_writes_with: str | None = None  # an error text every write of a server returns
     health_statuses: list[int] = field(default_factory=list)  # /v1/sys/health answers, then 200
@@ -132,7 +136,7 @@ class FakeVault(AuthEndpoints, SystemEndpoints):
         if (match := APPROLE.match(path)) and f"{match.group(1)}/" in self.auth:
             listing = query.get("list", [""])[0].lower() == "true"
             return self._approle(method, match[1], match[2], match[3], body, wrap_ttl, listing)
-        return self._engine(method, path, body)
+        return self._engine(method, path, body, query)
 
     def _mount(self, path: str, body: Any) -> Answer:
         if path.endswith("/tune"):
@@ -173,7 +177,7 @@ class FakeVault(AuthEndpoints, SystemEndpoints):
         self.catalog[(plugin_type, name, body.get("version", ""))] = entry
         return 204, None
 
-    def _engine(self, method: str, path: str, body: Any) -> Answer:
+    def _engine(self, method: str, path: str, body: Any, query: dict[str, list[str]]) -> Answer:
         mount = next((m for m in self.mounts if path.startswith(m)), None)
         if mount is None:
             return 404, {"errors": [f"no handler for route '{path}'"]}
@@ -182,13 +186,11 @@ class FakeVault(AuthEndpoints, SystemEndpoints):
             return self._server(method, path, body)
         if engine == "oauthapp" and path == f"{mount}config":
             return self._config(method, mount, body)
-        if engine == "kv" and path.startswith(f"{mount}data/"):
-            if method == "GET":
-                data = self.kv.get(path)
-                return (404, {"errors": []}) if data is None else (200, {"data": {"data": data}})
-            self.kv[path] = body["data"]
-            return 200, {"data": {"version": 1}}
-        return 405, {"errors": ["unsupported operation"]}
+        if engine == "oauthapp" and "/creds/" in path and method == "GET":
+            return self.creds.get(path, (404, {"errors": []}))
+        listing = query.get("list", [""])[0].lower() == "true"
+        answer = kv_request(self.kv, mount, method, path, body, listing) if engine == "kv" else None
+        return answer or (405, {"errors": ["unsupported operation"]})
 
     def _server(self, method: str, path: str, body: Any) -> Answer:
         if method == "GET":

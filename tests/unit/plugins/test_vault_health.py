@@ -73,6 +73,25 @@ def test_a_server_that_does_not_answer_names_the_url_setting(run):
     assert result["msg"].endswith("); start it or fix vault_api_url.")
 
 
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        # The client refuses an empty address before the health gate can ask anything.
+        ("", "No Vault URL was given: set the url option or VAULT_ADDR."),
+        (
+            "127.0.0.1:8200",
+            "The Vault address '127.0.0.1:8200' is not an http:// or https:// URL: set "
+            "vault_api_url (or VAULT_ADDR) to one, such as https://127.0.0.1:8200.",
+        ),
+    ],
+)
+def test_an_address_without_scheme_or_unset_names_the_setting(run, vault, url, message):
+    result = run("vault_health", url=url, wait_retries=1, url_hint="vault_api_url")
+    assert result["failed"] is True
+    assert result["msg"].startswith(message)
+    assert health_requests(vault) == 0
+
+
 def test_a_refused_token_fails_without_showing_it(run, vault):
     result = run(
         "vault_health",
