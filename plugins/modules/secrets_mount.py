@@ -77,6 +77,14 @@ options:
       - Options left out are kept.
       - A different C(version) is refused, as it would migrate the engine.
     type: dict
+  path_hint:
+    description:
+      - How a refusal names the setting that holds I(path) (a role variable); the message then
+        says what the path must be, for example C(oauthapp_webex_mount 'secret' must be free or
+        an 'oauthapp' engine, not a 'kv' engine).
+      - Empty names the path only.
+    type: str
+    default: ""
 """
 
 EXAMPLES = r"""

@@ -34,6 +34,20 @@ class VaultApi:
             return None
         return response.get("data") if isinstance(response, dict) else None
 
+    def read_answer(self, path: str) -> tuple:
+        """(HTTP status, JSON body) of GET /v1/<path> when Vault answers 200, 400 or 404: a
+        plugin's own answer about what was read, its warnings and error texts included (the
+        oauthapp plugin's creds). A refusal (403), an unreachable or failing server still raise."""
+
+        def get():
+            try:
+                return 200, self._hvac.adapter.get(f"/v1/{path}") or {}
+            except (hvac_errors.InvalidPath, hvac_errors.InvalidRequest) as exc:
+                status = 404 if isinstance(exc, hvac_errors.InvalidPath) else 400
+                return status, {"errors": [str(e) for e in exc.errors or []]}
+
+        return self.client.call(f"read '{path}'", get)
+
     def list(self, path: str) -> list:
         """The `keys` of LIST /v1/<path>, or [] when nothing is there."""
         response = self._call("list", path, self._hvac.list, path)

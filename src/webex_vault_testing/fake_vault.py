@@ -1,7 +1,9 @@
 """A fake Vault for the unit tests of the collection's action plugins. It keeps just enough in
 memory for the collection's actions: the plugin catalog, the mount table and its tuning,
-oauthapp servers, KV version 2, and (webex_vault_testing.fake_vault_auth) tokens, ACL
-policies, AppRole (login, roles, secret IDs and their accessors) and response wrapping.
+oauthapp servers and the plugin's answers to credential reads, KV version 2 (fake_kv),
+(webex_vault_testing.fake_vault_auth) tokens, ACL policies, AppRole (login, roles, secret IDs
+and their accessors) and response wrapping, and (webex_vault_testing.fake_vault_sys) init,
+unseal, audit devices, reloads and engine configurations.
 
 It answers HTTP on 127.0.0.1, so the actions run their real client (hvac through
 plugin_utils/vault_client.py), as they do against a server. Every request
@@ -18,14 +20,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from webex_vault_testing.fake_kv import kv_request
 from webex_vault_testing.fake_vault_auth import Answer, AuthEndpoints
+from webex_vault_testing.fake_vault_sys import SystemEndpoints
 
 CATALOG = re.compile(r"^sys/plugins/catalog/(auth|database|secret)/([^/]+)$")
 APPROLE = re.compile(r"^auth/([^/]+)/role/([^/]+)(?:/(.+))?$")
 
 
 @dataclass
-class FakeVault(AuthEndpoints):
+class FakeVault(AuthEndpoints, SystemEndpoints):
     token: str
     role_id: str = "role-for-tests"
     secret_id: str = "approle-secret-id-for-tests"  # noqa: S105 - made up
@@ -37,6 +41,8 @@ class FakeVault(AuthEndpoints):
         default_factory=dict
     )  # "mount/servers/name" -> entry, secrets included
     kv: dict[str, Any] = field(default_factory=dict)  # "mount/data/path" -> data
+    # "mount/creds/name" -> (status, body) of the oauthapp plugin's answer to a read
+    creds: dict[str, Answer] = field(default_factory=dict)
     requests: list[tuple[str, str, Any]] = field(default_factory=list)  # (method, path, body)
     fail_writes_with: str | None = None  # an error text every write of a server returns
     health_statuses: list[int] = field(default_factory=list)  # /v1/sys/health answers, then 200
@@ -54,6 +60,11 @@ class FakeVault(AuthEndpoints):
     login_tokens: set[str] = field(default_factory=set)  # tokens AppRole logins issued, in use
     revoked: list[str] = field(default_factory=list)  # tokens revoke-self gave up, in order
     try_again: list[int] = field(default_factory=list)  # statuses answered first to other calls
+    # Not initialised or sealed: {"initialized", "sealed", "t", "n", "progress"}; None: unsealed.
+    seal: dict[str, Any] | None = None
+    audit: dict[str, dict[str, Any]] = field(default_factory=dict)  # "path/" -> audit device
+    reloads: list[dict[str, Any]] = field(default_factory=list)  # sys/plugins/reload bodies
+    configs: dict[str, dict[str, Any]] = field(default_factory=dict)  # "mount/" -> config
     url: str = ""
 
     def writes(self) -> list[tuple[str, str, Any]]:
@@ -85,9 +96,11 @@ class FakeVault(AuthEndpoints):
     ) -> Answer:
         self.requests.append((method, path, body))
         if path == "sys/health":
-            return (self.health_statuses.pop(0) if self.health_statuses else 200), {}
+            return (self.health_statuses.pop(0) if self.health_statuses else self._health()), {}
         if path == "sys/leader":
             return 200, {"ha_enabled": False, "is_self": False}
+        if path in ("sys/init", "sys/seal-status", "sys/unseal"):
+            return self._seal(method, path, body)
         if self.try_again:
             return self.try_again.pop(0), {"errors": ["try again later"]}
         if re.fullmatch(r"auth/[^/]+/login", path):
@@ -100,6 +113,8 @@ class FakeVault(AuthEndpoints):
             return self._token_self(method, path, token)
         if path == "sys/mounts" and method == "GET":
             return 200, {"data": self.mounts}
+        if (answer := self._system(method, path, body)) is not None:
+            return answer
         if path.startswith("sys/mounts/") and method == "POST":
             return self._mount(path.removeprefix("sys/mounts/"), body)
         if path == "sys/plugins/catalog" and method == "GET":
@@ -121,7 +136,7 @@ class FakeVault(AuthEndpoints):
         if (match := APPROLE.match(path)) and f"{match.group(1)}/" in self.auth:
             listing = query.get("list", [""])[0].lower() == "true"
             return self._approle(method, match[1], match[2], match[3], body, wrap_ttl, listing)
-        return self._engine(method, path, body)
+        return self._engine(method, path, body, query)
 
     def _mount(self, path: str, body: Any) -> Answer:
         if path.endswith("/tune"):
@@ -162,20 +177,20 @@ class FakeVault(AuthEndpoints):
         self.catalog[(plugin_type, name, body.get("version", ""))] = entry
         return 204, None
 
-    def _engine(self, method: str, path: str, body: Any) -> Answer:
+    def _engine(self, method: str, path: str, body: Any, query: dict[str, list[str]]) -> Answer:
         mount = next((m for m in self.mounts if path.startswith(m)), None)
         if mount is None:
             return 404, {"errors": [f"no handler for route '{path}'"]}
         engine = self.mounts[mount]["type"]
         if engine == "oauthapp" and "/servers/" in path:
             return self._server(method, path, body)
-        if engine == "kv" and path.startswith(f"{mount}data/"):
-            if method == "GET":
-                data = self.kv.get(path)
-                return (404, {"errors": []}) if data is None else (200, {"data": {"data": data}})
-            self.kv[path] = body["data"]
-            return 200, {"data": {"version": 1}}
-        return 405, {"errors": ["unsupported operation"]}
+        if engine == "oauthapp" and path == f"{mount}config":
+            return self._config(method, mount, body)
+        if engine == "oauthapp" and "/creds/" in path and method == "GET":
+            return self.creds.get(path, (404, {"errors": []}))
+        listing = query.get("list", [""])[0].lower() == "true"
+        answer = kv_request(self.kv, mount, method, path, body, listing) if engine == "kv" else None
+        return answer or (405, {"errors": ["unsupported operation"]})
 
     def _server(self, method: str, path: str, body: Any) -> Answer:
         if method == "GET":

@@ -82,6 +82,8 @@ def test_the_wheel_holds_only_what_users_run(wheel):
         "webex_vault_web/templates/base.html",
         "webex_vault_web/py.typed",
         "webex_vault/py.typed",
+        # A link to plugins/plugin_utils/ in the checkout, a file of its own in the wheel.
+        "webex_vault/credential_states.py",
     ):
         assert needed in names, needed
     assert not [n for n in names if "webex_emulator" in n or "webex_vault_testing" in n]
@@ -103,9 +105,12 @@ def test_metadata_is_real_and_the_version_is_the_collections(wheel):
     assert "# webex-vault" in metadata  # the README is the long description
     assert "webex-people-me = webex_vault.cli:console" in entry_points
     assert "webex-vault-web = webex_vault_web.serving:console" in entry_points
+    assert "webex-vault-credentials = webex_vault.credential_report:console" in entry_points
 
 
-@pytest.mark.parametrize("command", ["webex-people-me", "webex-vault-web"])
+@pytest.mark.parametrize(
+    "command", ["webex-people-me", "webex-vault-web", "webex-vault-credentials"]
+)
 def test_both_commands_answer_help(installed, command):
     result = run([installed / "bin" / command, "--help"], cwd=installed)
     assert result.returncode == 0, result.stderr
