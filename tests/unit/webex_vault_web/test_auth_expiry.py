@@ -15,6 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from webex_vault import AuthCodeURL, Credential, CredentialMissing, Settings
+from webex_vault.credential_states import Health, classify
 from webex_vault_testing import FakeClock
 from webex_vault_web import create_app
 
@@ -41,6 +42,12 @@ class VaultStandIn:
         if name not in self.creds:
             raise CredentialMissing("oauthapp", name)
         return self.creds[name]
+
+    def health(self, name: str) -> Health:
+        """The /status page's read: the stored credential as the plugin would answer it."""
+        expire = self.credential(name).expire_time
+        answer = {"data": {"expire_time": expire.isoformat() if expire else None}, "warnings": []}
+        return classify(200, answer, datetime.now(UTC))
 
     def forget(self, name: str) -> None:
         pass
