@@ -13,10 +13,10 @@ author: webex-vault maintainers (!UNKNOWN)
 description:
   - Initialises the server (C(sys/init)) with I(secret_shares) unseal key shares, any
     I(secret_threshold) of which unseal it; with I(pgp_keys) share n is encrypted to key n.
-  - A server with an auto seal (C(seal "transit")) unseals itself and has no unseal keys: set
+  - A server with an auto seal (C(seal "transit")) unseals itself and has no unseal keys; set
     I(recovery_shares), I(recovery_threshold) and optionally I(recovery_pgp_keys) for its
     recovery keys instead (what generating a root token later asks for). The server's seal type
-    (C(sys/seal-status)) must match: the options of the other kind fail with one sentence.
+    (C(sys/seal-status)) must match; the options of the other kind fail with one sentence.
   - Fails, changing nothing, when the server is initialised already (its keys are not this
     run's to write) or does not answer.
   - The answer (unseal keys, root token) is returned as I(init) and the whole result is
