@@ -15,7 +15,9 @@ OAUTHAPP = re.compile(r"oauthapp", re.IGNORECASE)
 SERVER_VARIABLE = re.compile(r"\bvault_server_\w+")
 
 
-def mentions(folder: Path, pattern: re.Pattern[str], *, drop: re.Pattern[str] | None = None) -> list[str]:
+def mentions(
+    folder: Path, pattern: re.Pattern[str], *, drop: re.Pattern[str] | None = None
+) -> list[str]:
     """Each `file:line` under folder where pattern matches (after removing what drop matches)."""
     found = []
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
