@@ -2,20 +2,31 @@
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
 # SPDX-License-Identifier: Apache-2.0
 """webex_vault.oauthapp.approle_identity: an application's identity in Vault, whole: its
-policy, its AppRole role and, optionally, its settings file on the controller with the role ID
-and a secret ID that still works.
+policy, its AppRole role and, optionally, where its IDs go: a settings file on the controller
+(env_file), or a role-ID file and a secret-ID file on the task's host (role_id_file and
+secret_id_file, for an agent that logs in by itself).
 
-A new secret ID is issued only when the file's one is unknown, expired or used up (or, wrapped,
-its wrapping token expired or was unwrapped); every secret ID issued before it is destroyed
-once the file holds the new one. Neither ID ever appears in a result or a diff."""
+A new secret ID is issued only when the delivered one is unknown, expired or used up (or,
+wrapped, its wrapping token expired or was unwrapped by someone else); every secret ID issued
+before it is destroyed once the new one is in place. Neither ID ever appears in a result or a
+diff."""
 
 from __future__ import annotations
 
+import calendar
+import hashlib
+import json
 import re
+import secrets as random_tokens
+import time
 from pathlib import Path
 
 from ansible.module_utils.common.text.converters import to_bytes, to_text
 from ansible_collections.webex_vault.oauthapp.plugins.plugin_utils import controller_files
+from ansible_collections.webex_vault.oauthapp.plugins.plugin_utils.host_files import (
+    HostFileError,
+    HostFiles,
+)
 from ansible_collections.webex_vault.oauthapp.plugins.plugin_utils.vault_action import (
     ReconcileError,
     VaultAction,
@@ -50,9 +61,28 @@ class ActionModule(VaultAction):
         "env_file": {"type": "path", "default": ""},
         "env_content": {"type": "str", "default": ""},
         "secret_id_wrap_ttl": {"type": "int", "default": 0},
+        "role_id_file": {"type": "str", "default": ""},
+        "secret_id_file": {"type": "str", "default": ""},
+        "secret_id_holder": {"type": "str", "default": ""},
+        "file_owner": {"type": "str", "default": ""},
+        "file_group": {"type": "str", "default": ""},
     }
 
+    def run(self, tmp=None, task_vars=None):
+        # The host files are read and written through the task's connection (modules on the
+        # host), which needs the task's variables.
+        self._task_vars = task_vars or {}
+        return super().run(tmp, task_vars)
+
     def reconcile(self, api, args):
+        host = bool(args["role_id_file"] or args["secret_id_file"])
+        if host and not (args["role_id_file"] and args["secret_id_file"]):
+            raise ReconcileError("role_id_file and secret_id_file go together: set both or neither.")
+        if host and args["env_file"]:
+            raise ReconcileError(
+                "Choose one place for the IDs: env_file on the controller, or role_id_file and "
+                "secret_id_file on the host."
+            )
         name, mount = args["name"], args["approle_mount"].strip("/")
         role_path = f"auth/{mount}/role/{name}"
         changes = [
@@ -64,6 +94,16 @@ class ActionModule(VaultAction):
         if args["env_file"]:
             env_change, issued, superseded = self._env_file(api, role_path, args)
             changes.append(env_change)
+            result.update(secret_id_issued=issued, superseded=superseded)
+        elif host:
+            files = HostFiles(self, self._task_vars)
+            try:
+                host_changes, issued, superseded = self._host_files(api, role_path, args, files)
+            except HostFileError as exc:
+                raise ReconcileError(str(exc)) from None
+            finally:
+                files.cleanup()
+            changes.extend(host_changes)
             result.update(secret_id_issued=issued, superseded=superseded)
         made = [change for change in changes if change]
         result.update(changed=bool(made), diff=made)
@@ -135,6 +175,83 @@ class ActionModule(VaultAction):
         change = diff(str(dest), before, masked(wanted, new_secret_id=secret_id != known))
         return change, secret_id not in (known, NOT_YET), len(superseded)
 
+    def _host_files(self, api, role_path, args, files):
+        """The role-ID and secret-ID files on the host, as an agent's AppRole auto-auth reads
+        them: ([diffs], whether a secret ID was issued, how many old ones were destroyed).
+
+        A plain secret ID stays in its file, and the agent reads it at every login. A wrapped
+        one is a single-use wrapping token that the agent unwraps and then deletes: the file is
+        gone while the agent keeps the secret ID in memory. A state file beside it (no secret)
+        then says which run of the agent (secret_id_holder) was handed which secret ID (by a
+        delivery tag in the secret ID's metadata), so that a restarted agent, which lost it,
+        gets a new one and a running one is left alone."""
+        wrapped = args["secret_id_wrap_ttl"] > 0
+        owner, group = args["file_owner"], args["file_group"]
+        role_id = ((api.read(f"{role_path}/role-id") or {}).get("role_id")) or NOT_YET
+        changes = []
+
+        role_id_path = args["role_id_file"]
+        role_id_stat = files.stat(role_id_path)
+        if not same_file(role_id_stat, role_id, owner, group):
+            if not self.check_mode:
+                files.write(role_id_path, to_bytes(role_id), owner, group, "0600")
+            changes.append(
+                diff(role_id_path, described(role_id_stat), wanted(HIDDEN, owner, group))
+            )
+
+        path = args["secret_id_file"]
+        state_path = f"{path}.state"
+        current = files.stat(path)
+        known = "" if current is None else to_text(files.read(path) or b"").strip()
+        self.secrets.update({known, role_id} - {"", NOT_YET})
+        if current is not None:
+            holding = self._still_valid(api, role_path, known, wrapped)
+        elif wrapped:
+            holding = self._holder_keeps(api, role_path, files.read(state_path), args)
+        else:
+            holding = False
+        if holding:
+            if current is not None and not same_file(current, None, owner, group):
+                if not self.check_mode:
+                    files.write(path, to_bytes(known), owner, group, "0600")
+                changes.append(diff(path, described(current), wanted(HIDDEN, owner, group)))
+            return changes, False, 0
+
+        superseded, secret_id, tag = api.list(f"{role_path}/secret-id"), NOT_YET, ""
+        if not self.check_mode:
+            tag = random_tokens.token_hex(8)
+            secret_id = self._issue(api, role_path, args["secret_id_wrap_ttl"], tag)
+            files.write(path, to_bytes(secret_id), owner, group, "0600")
+            if wrapped:
+                state = {"holder": args["secret_id_holder"], "delivery": tag}
+                files.write(state_path, to_bytes(json.dumps(state)), owner, group, "0600")
+            for accessor in superseded:
+                api.write(
+                    f"{role_path}/secret-id-accessor/destroy", {"secret_id_accessor": accessor}
+                )
+        kind = "(hidden, a new wrapped one)" if wrapped else "(hidden, a new one)"
+        changes.append(diff(path, described(current), wanted(kind, owner, group)))
+        return changes, secret_id != NOT_YET, len(superseded)
+
+    def _holder_keeps(self, api, role_path, state_text, args):
+        """Whether the agent run that unwrapped the last wrapped secret ID is the one running
+        now, and that secret ID still works (found by its delivery tag)."""
+        try:
+            state = json.loads(to_text(state_text or b"{}"))
+        except ValueError:
+            return False
+        holder = args["secret_id_holder"]
+        if not holder or not isinstance(state, dict) or state.get("holder") != holder:
+            return False
+        for accessor in api.list(f"{role_path}/secret-id"):
+            found = api.lookup(
+                f"{role_path}/secret-id-accessor/lookup", {"secret_id_accessor": accessor}
+            )
+            metadata = (found or {}).get("metadata") or {}
+            if metadata.get("delivery") == state.get("delivery"):
+                return not expired((found or {}).get("expiration_time"))
+        return False
+
     def _still_valid(self, api, role_path, known, wrapped):
         """Whether the file's secret ID (or wrapping token of one of this role's) still works."""
         if not known:
@@ -144,11 +261,12 @@ class ActionModule(VaultAction):
             return wrapping.get("creation_path") == f"{role_path}/secret-id"
         return api.lookup(f"{role_path}/secret-id/lookup", {"secret_id": known}) is not None
 
-    def _issue(self, api, role_path, wrap_ttl):
+    def _issue(self, api, role_path, wrap_ttl, tag=""):
+        metadata = ISSUED_BY if not tag else json.dumps({**json.loads(ISSUED_BY), "delivery": tag})
         answer = (
             api.write(
                 f"{role_path}/secret-id",
-                {"metadata": ISSUED_BY},
+                {"metadata": metadata},
                 wrap_ttl=str(wrap_ttl) if wrap_ttl else None,
             )
             or {}
@@ -168,6 +286,42 @@ def comparable(role: dict) -> dict:
     """A role's settings with token host CIDRs spelt as the server reads them back."""
     cidrs = [HOST_SUFFIX.sub("", cidr) for cidr in role.get("token_bound_cidrs") or []]
     return {**role, "token_bound_cidrs": cidrs} if "token_bound_cidrs" in role else role
+
+
+def same_file(found: dict | None, content: str | None, owner: str, group: str) -> bool:
+    """Whether a host file (stat) holds content (None: any) with mode 0600, owner and group."""
+    if found is None:
+        return False
+    if content is not None and found["checksum"] != sha1_hex(content):
+        return False
+    return (
+        found["mode"] == "0600"
+        and (not owner or found["owner"] == owner)
+        and (not group or found["group"] == group)
+    )
+
+
+def sha1_hex(text: str) -> str:
+    return hashlib.sha1(to_bytes(text), usedforsecurity=False).hexdigest()
+
+
+def described(found: dict | None) -> str:
+    """A host file as a diff may show it: its owner, group and mode, never its content."""
+    if found is None:
+        return ""
+    return f"{HIDDEN} owner={found['owner']} group={found['group']} mode={found['mode']}"
+
+
+def wanted(what: str, owner: str, group: str) -> str:
+    return f"{what} owner={owner or '(connecting user)'} group={group or '(its group)'} mode=0600"
+
+
+def expired(expiration_time) -> bool:
+    """Whether a secret ID's expiration_time (RFC 3339, UTC; empty or zero: never) has passed."""
+    text = str(expiration_time or "")
+    if not text or text.startswith("0001-01-01"):
+        return False
+    return calendar.timegm(time.strptime(text[:19], "%Y-%m-%dT%H:%M:%S")) <= time.time()
 
 
 def setting(text: str, key: str) -> str:

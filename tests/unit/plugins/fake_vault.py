@@ -37,6 +37,7 @@ class FakeVault:
     policies: dict = field(default_factory=dict)  # name -> policy text
     roles: dict = field(default_factory=dict)  # (mount, name) -> role settings, role_id included
     secret_ids: dict = field(default_factory=dict)  # secret ID -> (mount, name, accessor)
+    secret_id_metadata: dict = field(default_factory=dict)  # accessor -> metadata it was issued with
     wrapped: dict = field(default_factory=dict)  # wrapping token -> (creation path, data)
     url: str = ""
 
@@ -125,6 +126,7 @@ class FakeVault:
         if rest == "secret-id" and method == "POST":
             secret_id, accessor = secrets.token_hex(12), secrets.token_hex(6)
             self.secret_ids[secret_id] = (mount, name, accessor)
+            self.secret_id_metadata[accessor] = json.loads(body.get("metadata") or "{}")
             data = {"secret_id": secret_id, "secret_id_accessor": accessor}
             if wrap_ttl:
                 token = "s." + secrets.token_hex(12)
@@ -135,6 +137,12 @@ class FakeVault:
             if body.get("secret_id") not in mine:
                 return 204, None  # what Vault answers for an unknown secret ID
             return 200, {"data": {"secret_id_accessor": mine[body["secret_id"]][2]}}
+        if rest == "secret-id-accessor/lookup" and method == "POST":
+            accessor = body.get("secret_id_accessor")
+            if accessor not in [entry[2] for entry in mine.values()]:
+                return 400, {"errors": ["failed to find accessor entry for secret_id_accessor"]}
+            metadata = self.secret_id_metadata.get(accessor, {})
+            return 200, {"data": {"metadata": metadata, "expiration_time": "2999-01-01T00:00:00Z"}}
         if rest == "secret-id-accessor/destroy" and method == "POST":
             for sid, entry in mine.items():
                 if entry[2] == body.get("secret_id_accessor"):
