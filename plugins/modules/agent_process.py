@@ -13,11 +13,12 @@ author: webex-vault maintainers (!UNKNOWN)
 description:
   - For hosts without systemd (the local demo, a container without an init): keeps one
     C(<binary> agent -config=<config_file>) process running as the connecting user.
-  - The process is the one whose ID I(pid_file) holds, if it still runs that command line.
-    When none runs, the module starts one in a session of its own with umask 077, its output
-    in I(log_file) (mode 0600), its process ID in I(pid_file).
-  - With I(restart), a running agent is stopped (SIGINT, then SIGKILL after 10 seconds) and
-    started again, for a new configuration. With I(state=stopped) it is stopped.
+  - The process is the one whose ID I(pid_file) holds, if it still runs an agent with that
+    configuration file. When none runs, the module starts one in a session of its own with
+    umask 077, its output in I(log_file) (mode 0600), its process ID in I(pid_file).
+  - With I(restart), or when the running agent is another binary (the demo switched from
+    OpenBao to Vault), a running agent is stopped (SIGINT, then SIGKILL after 10 seconds) and
+    started again. With I(state=stopped) it is stopped.
   - Nothing restarts the process after a crash or a reboot; a service manager does that
     (the oauthapp_agent role's service mode).
   - In check mode it reports what it would do and starts or stops nothing.
@@ -115,17 +116,17 @@ def command_line(pid):
 
 
 def running_agent(params):
-    """The process ID of the agent this module started for config_file, or None."""
+    """(process ID, whether it runs params' binary) of the agent this module started for
+    config_file, or (None, False)."""
     try:
         with open(params["pid_file"]) as handle:
             pid = int(handle.read().strip())
     except (OSError, ValueError):
-        return None
+        return None, False
     argv = command_line(pid)
-    wanted = [params["binary"], "agent", "-config=" + params["config_file"]]
-    if argv[:3] != wanted or process_start_time(pid) is None:
-        return None
-    return pid
+    if argv[1:3] != ["agent", "-config=" + params["config_file"]] or process_start_time(pid) is None:
+        return None, False
+    return pid, argv[0] == params["binary"]
 
 
 def stop(pid):
@@ -148,11 +149,24 @@ def start(module):
     descriptor = os.open(params["pid_file"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w") as handle:
         handle.write(f"{pid}\n")
-    # An agent that cannot read its configuration exits at once: say so here, not later.
-    time.sleep(0.5)
-    if process_start_time(pid) is None:
-        module.fail_json(msg=f"The agent exited at start; see {params['log_file']}.")
+    # An agent that cannot use its configuration exits at once: say so here, not later. One
+    # that accepted it says "Agent started!" first.
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if process_start_time(pid) is None:
+            module.fail_json(msg=f"The agent exited at start; see {params['log_file']}.")
+        if b"Agent started!" in log_head(params["log_file"]):
+            break
+        time.sleep(0.1)
     return pid
+
+
+def log_head(path):
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(4096)
+    except OSError:
+        return b""
 
 
 def main():
@@ -168,13 +182,13 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    pid = running_agent(params)
+    pid, same_binary = running_agent(params)
     if params["state"] == "stopped":
         if pid is not None and not module.check_mode:
             stop(pid)
         module.exit_json(changed=pid is not None, pid=0, holder="", started=False)
     changed = started = False
-    if pid is not None and params["restart"]:
+    if pid is not None and (params["restart"] or not same_binary):
         changed = True
         if not module.check_mode:
             stop(pid)
