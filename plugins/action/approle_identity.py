@@ -77,7 +77,9 @@ class ActionModule(VaultAction):
     def reconcile(self, api, args):
         host = bool(args["role_id_file"] or args["secret_id_file"])
         if host and not (args["role_id_file"] and args["secret_id_file"]):
-            raise ReconcileError("role_id_file and secret_id_file go together: set both or neither.")
+            raise ReconcileError(
+                "role_id_file and secret_id_file go together: set both or neither."
+            )
         if host and args["env_file"]:
             raise ReconcileError(
                 "Choose one place for the IDs: env_file on the controller, or role_id_file and "
@@ -112,6 +114,7 @@ class ActionModule(VaultAction):
     def _auth_mount(self, api, mount, description):
         """AppRole auth enabled at mount (sys/auth always exists: an error here stops the run)."""
         current = (api.read("sys/auth") or {}).get(f"{mount}/")
+        self._accessor = (current or {}).get("accessor") or ""
         if current is not None:
             if current.get("type") != "approle":
                 raise ReconcileError(
@@ -167,6 +170,8 @@ class ActionModule(VaultAction):
             return None, False, 0
         if not self.check_mode:
             controller_files.replace(dest, to_bytes(wanted), 0o600)
+            if secret_id != known:
+                self._unlock(api, role_id)
             for accessor in superseded:
                 api.write(
                     f"{role_path}/secret-id-accessor/destroy", {"secret_id_accessor": accessor}
@@ -225,6 +230,7 @@ class ActionModule(VaultAction):
             if wrapped:
                 state = {"holder": args["secret_id_holder"], "delivery": tag}
                 files.write(state_path, to_bytes(json.dumps(state)), owner, group, "0600")
+            self._unlock(api, role_id)
             for accessor in superseded:
                 api.write(
                     f"{role_path}/secret-id-accessor/destroy", {"secret_id_accessor": accessor}
@@ -251,6 +257,15 @@ class ActionModule(VaultAction):
             if metadata.get("delivery") == state.get("delivery"):
                 return not expired((found or {}).get("expiration_time"))
         return False
+
+    def _unlock(self, api, role_id):
+        """Lift the server's lockout of the role ID (user lockout: after a few failed logins,
+        by default 5 in 15 minutes, every login of the role ID is refused for 15 minutes, even
+        with a good secret ID). The app or agent that kept trying the secret ID that stopped
+        working is thus let in as soon as it holds the new one. Unlocking a role ID that is not
+        locked changes nothing."""
+        if self._accessor and role_id != NOT_YET:
+            api.write(f"sys/locked-users/{self._accessor}/unlock/{role_id}", {})
 
     def _still_valid(self, api, role_path, known, wrapped):
         """Whether the file's secret ID (or wrapping token of one of this role's) still works."""

@@ -71,7 +71,8 @@ EXAMPLES = r"""
 
 RETURN = r"""
 pid:
-  description: Process ID of the running agent; 0 when none runs (or, in check mode, would be started).
+  description:
+    - Process ID of the running agent; 0 when none runs (or, in check mode, would be started).
   returned: always
   type: int
 holder:
@@ -124,7 +125,8 @@ def running_agent(params):
     except (OSError, ValueError):
         return None, False
     argv = command_line(pid)
-    if argv[1:3] != ["agent", "-config=" + params["config_file"]] or process_start_time(pid) is None:
+    ours = argv[1:3] == ["agent", "-config=" + params["config_file"]]
+    if not ours or process_start_time(pid) is None:
         return None, False
     return pid, argv[0] == params["binary"]
 
@@ -141,7 +143,8 @@ def stop(pid):
 
 def start(module):
     params = module.params
-    argv = ["/bin/sh", "-c", START_SCRIPT, params["binary"], "agent", "-config=" + params["config_file"]]
+    agent = [params["binary"], "agent", "-config=" + params["config_file"]]
+    argv = ["/bin/sh", "-c", START_SCRIPT, *agent]
     rc, out, err = module.run_command(argv, environ_update={"AGENT_LOG": params["log_file"]})
     if rc != 0 or not out.strip().isdigit():
         module.fail_json(msg=f"Could not start {params['binary']} agent: {err.strip() or rc}")

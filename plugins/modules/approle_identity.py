@@ -7,7 +7,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: approle_identity
-short_description: An application's policy, AppRole role and the delivery of its IDs, in Vault or OpenBao
+short_description: An application's policy, AppRole role and the delivery of its IDs
 version_added: 1.0.0
 author: webex-vault maintainers (!UNKNOWN)
 description:

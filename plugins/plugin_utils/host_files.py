@@ -64,7 +64,9 @@ class HostFiles:
             "follow": False,
             "_original_basename": posixpath.basename(path),
         }
-        arguments.update({key: value for key, value in (("owner", owner), ("group", group)) if value})
+        for key, value in (("owner", owner), ("group", group)):
+            if value:
+                arguments[key] = value
         self._module("ansible.legacy.copy", arguments)
 
     def cleanup(self) -> None:
@@ -82,5 +84,6 @@ class HostFiles:
             if missing_ok and "not found" in message:
                 return None
             target = arguments.get("dest") or arguments.get("path") or arguments.get("src")
-            raise HostFileError(f"{name.rsplit('.', 1)[-1]} of {target} on the host failed: {message}")
+            verb = name.rsplit(".", 1)[-1]
+            raise HostFileError(f"{verb} of {target} on the host failed: {message}")
         return answer

@@ -39,10 +39,10 @@ ENV_FILE = f"{RENDER_DIR}/people-me.env"
 STATE_DIR = f"/var/lib/{AGENT}"
 SAMPLE = "/usr/local/bin/people_me.sh"
 WRAPPED = SERVER_KIND == "vault"
-# The emulator's access tokens live this long during these tests (minimum_seconds is 100: the
-# agent writes a new token about every 20 s, and the file's token always has over 90 s left,
-# longer than the server's restart takes).
-LIFETIME = 120
+# The emulator's access tokens live this long during these tests (minimum_seconds is 280: the
+# agent writes a new token about every 20 s, and the file's token always has over 270 s left,
+# longer than a site.yml run or the server's restart take, even on a busy machine).
+LIFETIME = 300
 
 
 def wait_for(condition, timeout: float, what: str, interval: float = 1.0):
@@ -55,9 +55,12 @@ def wait_for(condition, timeout: float, what: str, interval: float = 1.0):
         time.sleep(interval)
 
 
-def logins(host) -> int:
-    """How many times the agent has logged in since the container started."""
-    journal = host.run(f"journalctl --no-pager -o cat -u {AGENT}.service").stdout
+def logins_since(host, since: float) -> int:
+    """How many times the agent has logged in since the time `since` (seconds since the epoch;
+    the container shares the controller's clock)."""
+    journal = host.run(
+        f"journalctl --no-pager -o cat -u {AGENT}.service --since @{int(since)}"
+    ).stdout
     return journal.count("authentication successful")
 
 
@@ -135,7 +138,7 @@ def test_the_agent_runs_as_its_own_user_in_a_sandbox(host):
     uid = next(line.split()[1] for line in status.splitlines() if line.startswith("Uid:"))
     assert int(uid) == host.user(AGENT).uid
     # The agent binary is the server's own.
-    assert host.file(f"/proc/{pid}/exe").linked_to == BINARY
+    assert host.file(f"/proc/{pid}/cmdline").content_string.split("\0")[:2] == [BINARY, "agent"]
 
 
 def test_the_ids_are_the_agents_alone(host, agent):
@@ -177,7 +180,7 @@ def test_the_agents_identity_reads_its_credential_and_nothing_else(scenario, vau
         )
         return response.status_code
 
-    assert status(f"{MOUNT}/creds/{CREDENTIAL}?minimum_seconds=100") == 200
+    assert status(f"{MOUNT}/creds/{CREDENTIAL}?minimum_seconds=280") == 200
     # The CLI sample's credential, another minimum_seconds, the server entry: all refused.
     assert status(f"{MOUNT}/creds/people-me") == 403
     assert status(f"{MOUNT}/creds/{CREDENTIAL}?minimum_seconds=3600") == 403
@@ -210,8 +213,10 @@ def test_the_file_stays_fresh_through_rotation_and_restart(host, scenario, vault
     thread = threading.Thread(target=sampler.run, daemon=True)
     thread.start()
     try:
-        # Rotation: the delivered secret ID stops working (as when it expires), and site.yml
-        # hands the agent a new one without touching the agent.
+        # Rotation: the delivered secret ID stops working (as when it expires); the agent's
+        # next logins fail (the server then locks its role ID out), and site.yml hands it a new
+        # one (and lifts the lockout) without touching the agent. Its token does not depend on
+        # the secret ID, and the app keeps reading the last token meanwhile.
         role = f"auth/approle/role/{AGENT}"
         for accessor in vault.list(f"{role}/secret-id")["data"]["keys"]:
             vault.write(f"{role}/secret-id-accessor/destroy", secret_id_accessor=accessor)
@@ -219,17 +224,18 @@ def test_the_file_stays_fresh_through_rotation_and_restart(host, scenario, vault
         assert rotated.returncode == 0, rotated.stdout[-5000:]
         assert "role-ID and secret-ID files" in rotated.stdout
         assert recap(rotated.stdout)["changed"] == 1, rotated.stdout[-5000:]
-        after_rotation = logins(host)
-        # The agent's next login (its tokens live at most 30 s) uses the new secret ID.
-        wait_for(lambda: logins(host) > after_rotation, 60, "a login with the new secret ID")
+        # The agent's next login (its tokens live at most 30 s) uses the new secret ID: the
+        # old one is gone.
+        rotation = time.time()
+        wait_for(lambda: logins_since(host, rotation), 60, "a login with the new secret ID")
 
         # The server restarts sealed; the role unseals it; the agent logs in again by itself.
         host.check_output(f"systemctl restart {SERVICE}")
         wait_for(lambda: sealed(scenario), 30, "the restarted server")
         unsealed = scenario.playbook("playbooks/server.yml")
         assert unsealed.returncode == 0, unsealed.stdout[-5000:]
-        after_unseal, before = logins(host), token_in_file(host)
-        wait_for(lambda: logins(host) > after_unseal, 60, "a login after the unseal")
+        unseal, before = time.time(), token_in_file(host)
+        wait_for(lambda: logins_since(host, unseal), 60, "a login after the unseal")
         wait_for(lambda: token_in_file(host) != before, 60, "a new token after the unseal")
         time.sleep(4)
     finally:
@@ -250,7 +256,6 @@ def sealed(scenario) -> bool:
         return False
 
 
-def test_the_agent_was_never_denied(host, agent):
+def test_the_agent_never_met_a_wrapping_token_of_another_path(host, agent):
     journal = host.run(f"journalctl --no-pager -o cat -u {AGENT}.service").stdout
-    assert "permission denied" not in journal
-    assert "SECURITY" not in journal  # a wrapping token of another path
+    assert "SECURITY" not in journal

