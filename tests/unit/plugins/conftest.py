@@ -10,7 +10,8 @@ from types import SimpleNamespace
 
 import pytest
 from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder
-from fake_vault import FakeVault, serve
+
+from webex_vault_testing.fake_vault import FakeVault, serve
 
 REPO = Path(__file__).resolve().parents[3]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import stat
 
-from fake_vault import printed
+from webex_vault_testing.fake_vault import printed
 
 POLICY = 'path "oauthapp/creds/people-me" {\n  capabilities = ["read"]\n}\n'
 ROLE = {

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import stat
 
-from fake_vault import printed
+from webex_vault_testing.fake_vault import printed
 
 NAME = "webex-agent-people-me"
 POLICY = 'path "oauthapp/creds/people-me" {\n  capabilities = ["read"]\n}\n'

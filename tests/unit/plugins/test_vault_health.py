@@ -7,7 +7,8 @@ from __future__ import annotations
 import socket
 
 import pytest
-from fake_vault import printed
+
+from webex_vault_testing.fake_vault import printed
 
 
 def health_requests(vault) -> int:

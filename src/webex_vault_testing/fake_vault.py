@@ -1,6 +1,7 @@
-"""A Vault that keeps just enough in memory for the collection's actions: the plugin catalog,
-the mount table and its tuning, oauthapp servers, KV version 2, ACL policies, AppRole (login,
-roles, secret IDs and their accessors) and response wrapping.
+"""A fake Vault for the unit tests of the collection's action plugins. It keeps just enough in
+memory for the collection's actions: the plugin catalog, the mount table and its tuning,
+oauthapp servers, KV version 2, ACL policies, AppRole (login, roles, secret IDs and their
+accessors) and response wrapping.
 
 It answers HTTP on 127.0.0.1, so the actions run their real hvac client and
 community.hashi_vault's connection and auth code, as they do against a server. Every request
@@ -15,37 +16,52 @@ import secrets
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 CATALOG = re.compile(r"^sys/plugins/catalog/(auth|database|secret)/([^/]+)$")
 APPROLE = re.compile(r"^auth/([^/]+)/role/([^/]+)(?:/(.+))?$")
+# (HTTP status, JSON body or None for an empty answer)
+Answer = tuple[int, Any]
 
 
 @dataclass
 class FakeVault:
     token: str
     role_id: str = "role-for-tests"
-    secret_id: str = "approle-secret-id-for-tests"
-    catalog: dict = field(default_factory=dict)  # (type, name, version) -> entry, env included
-    mounts: dict = field(default_factory=dict)  # "path/" -> mount table entry
-    servers: dict = field(default_factory=dict)  # "mount/servers/name" -> entry, secrets included
-    kv: dict = field(default_factory=dict)  # "mount/data/path" -> data
-    requests: list = field(default_factory=list)  # (method, path, body)
+    secret_id: str = "approle-secret-id-for-tests"  # noqa: S105 - made up
+    catalog: dict[tuple[str, str, str], dict[str, Any]] = field(
+        default_factory=dict
+    )  # (type, name, version) -> entry, env included
+    mounts: dict[str, dict[str, Any]] = field(default_factory=dict)  # "path/" -> mount table entry
+    servers: dict[str, dict[str, Any]] = field(
+        default_factory=dict
+    )  # "mount/servers/name" -> entry, secrets included
+    kv: dict[str, Any] = field(default_factory=dict)  # "mount/data/path" -> data
+    requests: list[tuple[str, str, Any]] = field(default_factory=list)  # (method, path, body)
     fail_writes_with: str | None = None  # an error text every write of a server returns
-    health_statuses: list = field(default_factory=list)  # /v1/sys/health answers, then 200
-    auth: dict = field(default_factory=dict)  # "path/" -> auth method entry
-    policies: dict = field(default_factory=dict)  # name -> policy text
-    roles: dict = field(default_factory=dict)  # (mount, name) -> role settings, role_id included
-    secret_ids: dict = field(default_factory=dict)  # secret ID -> (mount, name, accessor)
-    secret_id_metadata: dict = field(default_factory=dict)  # accessor -> metadata at issue
-    wrapped: dict = field(default_factory=dict)  # wrapping token -> (creation path, data)
-    unlocked: list = field(default_factory=list)  # role IDs whose login lockout was lifted
+    health_statuses: list[int] = field(default_factory=list)  # /v1/sys/health answers, then 200
+    auth: dict[str, dict[str, Any]] = field(default_factory=dict)  # "path/" -> auth method entry
+    policies: dict[str, str] = field(default_factory=dict)  # name -> policy text
+    roles: dict[tuple[str, str], dict[str, Any]] = field(
+        default_factory=dict
+    )  # (mount, name) -> role settings, role_id included
+    secret_ids: dict[str, tuple[str, str, str]] = field(
+        default_factory=dict
+    )  # secret ID -> (mount, name, accessor)
+    secret_id_metadata: dict[str, dict[str, str]] = field(
+        default_factory=dict
+    )  # accessor -> metadata at issue
+    wrapped: dict[str, tuple[str, dict[str, Any]]] = field(
+        default_factory=dict
+    )  # wrapping token -> (creation path, data)
+    unlocked: list[str] = field(default_factory=list)  # role IDs whose login lockout was lifted
     url: str = ""
 
-    def writes(self) -> list:
+    def writes(self) -> list[tuple[str, str, Any]]:
         return [request for request in self.requests if request[0] in ("POST", "PUT", "DELETE")]
 
-    def enable(self, path: str, type_: str, **entry) -> None:
+    def enable(self, path: str, type_: str, **entry: Any) -> None:
         self.mounts[f"{path}/"] = {
             "type": type_,
             "description": "",
@@ -56,11 +72,19 @@ class FakeVault:
 
     # --- requests ------------------------------------------------------------------------
 
-    def unwrap(self, token: str) -> dict:
+    def unwrap(self, token: str) -> dict[str, Any]:
         """What a sample's unwrap does: the wrapped data, once."""
         return self.wrapped.pop(token)[1]
 
-    def handle(self, method, path, query, body, token, wrap_ttl=None):
+    def handle(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, list[str]],
+        body: Any,
+        token: str | None,
+        wrap_ttl: str | None = None,
+    ) -> Answer:
         self.requests.append((method, path, body))
         if path == "sys/health":
             return (self.health_statuses.pop(0) if self.health_statuses else 200), {}
@@ -101,10 +125,10 @@ class FakeVault:
             return 200, {"data": {"creation_path": entry[0], "creation_ttl": 60}}
         if (match := APPROLE.match(path)) and f"{match.group(1)}/" in self.auth:
             listing = query.get("list", [""])[0].lower() == "true"
-            return self._approle(method, *match.groups(), body, wrap_ttl, listing)
+            return self._approle(method, match[1], match[2], match[3], body, wrap_ttl, listing)
         return self._engine(method, path, body)
 
-    def _policy(self, method, name, body):
+    def _policy(self, method: str, name: str, body: Any) -> Answer:
         if method == "GET":
             if name not in self.policies:
                 return 404, {"errors": []}
@@ -112,7 +136,16 @@ class FakeVault:
         self.policies[name] = body["policy"]
         return 204, None
 
-    def _approle(self, method, mount, name, rest, body, wrap_ttl, listing):
+    def _approle(
+        self,
+        method: str,
+        mount: str,
+        name: str,
+        rest: str | None,
+        body: Any,
+        wrap_ttl: str | None,
+        listing: bool,
+    ) -> Answer:
         role = self.roles.get((mount, name))
         if rest is None:
             if method == "GET":
@@ -157,12 +190,12 @@ class FakeVault:
             return 204, None
         return 405, {"errors": ["unsupported operation"]}
 
-    def _login(self, body):
+    def _login(self, body: Any) -> Answer:
         if (body.get("role_id"), body.get("secret_id")) != (self.role_id, self.secret_id):
             return 400, {"errors": ["invalid role or secret ID"]}
         return 200, {"auth": {"client_token": self.token, "policies": ["default"]}}
 
-    def _mount(self, path, body):
+    def _mount(self, path: str, body: Any) -> Answer:
         if path.endswith("/tune"):
             entry = self.mounts[path.removesuffix("/tune") + "/"]
             for key, value in body.items():
@@ -186,7 +219,7 @@ class FakeVault:
         self.mounts[f"{path}/"]["plugin_version"] = plugin_version
         return 204, None
 
-    def _catalog(self, method, key, version, body):
+    def _catalog(self, method: str, key: tuple[str | Any, ...], version: str, body: Any) -> Answer:
         plugin_type, name = key
         if method == "GET":
             entry = self.catalog.get((plugin_type, name, version))
@@ -201,7 +234,7 @@ class FakeVault:
         self.catalog[(plugin_type, name, body.get("version", ""))] = entry
         return 204, None
 
-    def _engine(self, method, path, body):
+    def _engine(self, method: str, path: str, body: Any) -> Answer:
         mount = next((m for m in self.mounts if path.startswith(m)), None)
         if mount is None:
             return 404, {"errors": [f"no handler for route '{path}'"]}
@@ -216,7 +249,7 @@ class FakeVault:
             return 200, {"data": {"version": 1}}
         return 405, {"errors": ["unsupported operation"]}
 
-    def _server(self, method, path, body):
+    def _server(self, method: str, path: str, body: Any) -> Answer:
         if method == "GET":
             entry = self.servers.get(path)
             if entry is None:
@@ -238,7 +271,7 @@ class FakeVault:
 class _Handler(BaseHTTPRequestHandler):
     vault: FakeVault
 
-    def _serve(self):
+    def _serve(self) -> None:
         url = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
         body = json.loads(self.rfile.read(length) or b"{}") if length else {}
@@ -259,11 +292,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = do_DELETE = _serve
 
-    def log_message(self, format, *args):  # noqa: A002 - the base class's signature
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base's name
         pass
 
 
-def serve(vault: FakeVault):
+def serve(vault: FakeVault) -> ThreadingHTTPServer:
     """Serve vault on a free 127.0.0.1 port in a thread; returns the server (call shutdown())."""
     handler = type("Handler", (_Handler,), {"vault": vault})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -274,6 +307,6 @@ def serve(vault: FakeVault):
     return server
 
 
-def printed(result: dict) -> str:
+def printed(result: dict[str, Any]) -> str:
     """Everything a callback could print of a result."""
     return json.dumps(result, default=str)
