@@ -49,13 +49,10 @@ class FakeVault:
     secret_ids: dict[str, tuple[str, str, str]] = field(
         default_factory=dict
     )  # secret ID -> (mount, name, accessor)
-    secret_id_metadata: dict[str, dict[str, str]] = field(
-        default_factory=dict
-    )  # accessor -> metadata at issue
+    secret_id_metadata: dict[str, dict[str, str]] = field(default_factory=dict)  # by accessor
     wrapped: dict[str, tuple[str, dict[str, Any]]] = field(
         default_factory=dict
     )  # wrapping token -> (creation path, data)
-    unlocked: list[str] = field(default_factory=list)  # role IDs whose login lockout was lifted
     url: str = ""
 
     def writes(self) -> list[tuple[str, str, Any]]:
@@ -107,14 +104,10 @@ class FakeVault:
             return self._catalog(method, match.groups(), query.get("version", [""])[0], body)
         if path == "sys/auth" and method == "GET":
             return 200, {"data": self.auth}
-        if path.startswith("sys/locked-users/") and "/unlock/" in path and method == "POST":
-            self.unlocked.append(path.rsplit("/", 1)[1])
-            return 204, None
+        if re.fullmatch(r"sys/locked-users/[^/]+/unlock/[^/]+", path) and method == "POST":
+            return 204, None  # a login lockout lifted (the request is recorded)
         if path.startswith("sys/auth/") and method == "POST":
-            self.auth[path.removeprefix("sys/auth/") + "/"] = {
-                **body,
-                "accessor": f"auth_{body.get('type')}_{secrets.token_hex(4)}",
-            }
+            self.auth[path.removeprefix("sys/auth/") + "/"] = {**body, "accessor": "auth_1"}
             return 204, None
         if path.startswith("sys/policies/acl/"):
             return self._policy(method, path.removeprefix("sys/policies/acl/"), body)
@@ -177,16 +170,11 @@ class FakeVault:
             if body.get("secret_id") not in mine:
                 return 204, None  # what Vault answers for an unknown secret ID
             return 200, {"data": {"secret_id_accessor": mine[body["secret_id"]][2]}}
-        if rest == "secret-id-accessor/lookup" and method == "POST":
-            accessor = body.get("secret_id_accessor")
-            if accessor not in [entry[2] for entry in mine.values()]:
-                return 400, {"errors": ["failed to find accessor entry for secret_id_accessor"]}
-            metadata = self.secret_id_metadata.get(accessor, {})
-            return 200, {"data": {"metadata": metadata, "expiration_time": "2999-01-01T00:00:00Z"}}
+        accessor = body.get("secret_id_accessor")
+        if rest == "secret-id-accessor/lookup" and accessor in [v[2] for v in mine.values()]:
+            return 200, {"data": {"metadata": self.secret_id_metadata.get(accessor, {})}}
         if rest == "secret-id-accessor/destroy" and method == "POST":
-            for sid, entry in mine.items():
-                if entry[2] == body.get("secret_id_accessor"):
-                    del self.secret_ids[sid]
+            self.secret_ids = {k: v for k, v in self.secret_ids.items() if v[2] != accessor}
             return 204, None
         return 405, {"errors": ["unsupported operation"]}
 
