@@ -11,7 +11,7 @@ short_description: Keep a Vault or OpenBao agent running as a background process
 version_added: 1.0.0
 author: webex-vault maintainers (!UNKNOWN)
 description:
-  - For hosts without systemd (the local demo, a container without an init): keeps one
+  - For hosts without systemd (the local demo, a container without an init), it keeps one
     C(<binary> agent -config=<config_file>) process running as the connecting user.
   - The process is the one whose ID I(pid_file) holds, if it still runs an agent with that
     configuration file. When none runs, the module starts one in a session of its own with
