@@ -84,3 +84,6 @@ To use real Webex instead of the emulator:
      ansible-playbook -i inventory/<yours> site.yml
   See docs/real-webex.md.
 TEXT
+
+step "Credential health: python -m webex_vault.credential_report (the operator identity)"
+"$bin/python" -m webex_vault.credential_report --env-file .local/operator.env

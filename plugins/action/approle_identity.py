@@ -1,19 +1,23 @@
 # Copyright: (c) 2026, webex-vault maintainers
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
 # SPDX-License-Identifier: Apache-2.0
-"""webex_vault.oauthapp.approle_identity: an application's identity in Vault, whole: its
-policy, its AppRole role and, optionally, where its IDs go: a settings file on the controller
-(env_file), or a role-ID file and a secret-ID file on the task's host (role_id_file and
-secret_id_file, for an agent that logs in by itself).
+"""webex_vault.oauthapp.approle_identity: an identity in Vault, whole: its policy, its AppRole
+role and, optionally, where its IDs go: a settings file on the controller (env_file), or a
+role-ID file and a secret-ID file on the task's host (role_id_file and secret_id_file, for an
+agent that logs in by itself). The samples' identities (a .env file), the agents' (host files)
+and Ansible's own admin identity (a JSON file, Ansible Vault-encrypted) are all this one
+implementation.
 
 A new secret ID is issued only when the delivered one is unknown, expired or used up (or,
-wrapped, its wrapping token expired or was unwrapped by someone else); every secret ID issued
-before it is destroyed once the new one is in place. Neither ID ever appears in a result or a
-diff."""
+wrapped, its wrapping token expired or was unwrapped by someone else): one decision,
+_still_valid, for every delivery path. Every secret ID issued before it is destroyed once the
+new one is in place, and the role ID's login lockout is lifted. Neither ID ever appears in a
+result or a diff."""
 
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import hashlib
 import json
 import re
@@ -22,7 +26,11 @@ import time
 from pathlib import Path
 
 from ansible.module_utils.common.text.converters import to_bytes, to_text
-from ansible_collections.webex_vault.oauthapp.plugins.plugin_utils import controller_files
+from ansible_collections.webex_vault.oauthapp.plugins.plugin_utils import (
+    ansible_vault,
+    controller_files,
+    vault_client,
+)
 from ansible_collections.webex_vault.oauthapp.plugins.plugin_utils.host_files import (
     HostFileError,
     HostFiles,
@@ -43,24 +51,37 @@ ROLE_OPTIONS = {
     "secret_id_bound_cidrs": {"type": "list", "elements": "str"},
     "token_bound_cidrs": {"type": "list", "elements": "str"},
 }
+ENCRYPT_OPTIONS = {
+    "vault_id": {"type": "str", "default": ""},
+    "vault_password_file": {"type": "path", "default": ""},
+    "allow_plaintext": {"type": "bool", "default": False},
+}
 # The server reads a token's host CIDR back without its /32 (/128).
 HOST_SUFFIX = re.compile(r"/(32|128)$")
 # Written in place of an ID the real run creates (check mode).
 NOT_YET = "(created on the real run)"
 HIDDEN = "(hidden)"
-ISSUED_BY = '{"issued_by": "webex-vault app_access"}'
+ISSUED_BY = {"issued_by": "webex-vault app_access"}
+# The keys of a JSON settings file that hold the IDs.
+JSON_IDS = ("role_id", "secret_id", "secret_id_accessor")
 
 
 class ActionModule(VaultAction):
     OPTIONS = {
         "name": {"type": "str", "required": True},
+        "policy_name": {"type": "str", "default": ""},
         "approle_mount": {"type": "str", "default": "approle"},
         "approle_description": {"type": "str", "default": ""},
         "policy": {"type": "str", "required": True},
         "role": {"type": "dict", "required": True, "options": ROLE_OPTIONS},
+        "secret_id_metadata": {"type": "dict", "default": ISSUED_BY},
         "env_file": {"type": "path", "default": ""},
+        "env_format": {"type": "str", "default": "dotenv", "choices": ["dotenv", "json"]},
         "env_content": {"type": "str", "default": ""},
+        "env_fields": {"type": "dict", "default": {}},
+        "encrypt": {"type": "dict", "options": ENCRYPT_OPTIONS},
         "secret_id_wrap_ttl": {"type": "int", "default": 0},
+        "check_login": {"type": "bool", "default": False},
         "role_id_file": {"type": "str", "default": ""},
         "secret_id_file": {"type": "str", "default": ""},
         "secret_id_holder": {"type": "str", "default": ""},
@@ -85,11 +106,15 @@ class ActionModule(VaultAction):
                 "Choose one place for the IDs: env_file on the controller, or role_id_file and "
                 "secret_id_file on the host."
             )
+        if host and (args["check_login"] or args["encrypt"] is not None):
+            raise ReconcileError("check_login and encrypt work with env_file only.")
         name, mount = args["name"], args["approle_mount"].strip("/")
+        if args["env_format"] == "json" and args["secret_id_wrap_ttl"]:
+            raise ReconcileError("secret_id_wrap_ttl works with env_format dotenv only.")
         role_path = f"auth/{mount}/role/{name}"
         changes = [
             self._auth_mount(api, mount, args["approle_description"]),
-            self._policy(api, name, args["policy"]),
+            self._policy(api, args["policy_name"] or name, args["policy"]),
             self._role(api, role_path, args["role"]),
         ]
         result = {"changed": False, "secret_id_issued": False, "superseded": 0}
@@ -97,6 +122,8 @@ class ActionModule(VaultAction):
             env_change, issued, superseded = self._env_file(api, role_path, args)
             changes.append(env_change)
             result.update(secret_id_issued=issued, superseded=superseded)
+            if args["check_login"] and not self.check_mode:
+                self._check_login(api, mount, args)
         elif host:
             files = HostFiles(self, self._task_vars)
             try:
@@ -151,34 +178,32 @@ class ActionModule(VaultAction):
         dest = Path(args["env_file"])
         if not dest.parent.is_dir():
             raise ReconcileError(f"The directory of {dest} does not exist.")
-        wrapped = args["secret_id_wrap_ttl"] > 0
-        key = "VAULT_SECRET_ID_WRAPPED" if wrapped else "VAULT_SECRET_ID"
-        content, mode = controller_files.current(dest)
-        text = None if content is None else to_text(content, errors="surrogate_or_replace")
-        known = setting(text or "", key)
+        settings = SettingsFile(dest, args, self._loader)
+        known = settings.read()
         role_id = ((api.read(f"{role_path}/role-id") or {}).get("role_id")) or NOT_YET
-        self.secrets.update({known, role_id} - {"", NOT_YET})
+        self.secrets.update({known["secret_id"], role_id} - {"", NOT_YET})
 
-        superseded, secret_id = [], known
-        if not self._still_valid(api, role_path, known, wrapped):
-            superseded, secret_id = api.list(f"{role_path}/secret-id"), NOT_YET
+        superseded, secret_id = [], known["secret_id"]
+        accessor = self._still_valid(api, role_path, secret_id, settings.wrapped)
+        if accessor is None:
+            superseded, secret_id, accessor = api.list(f"{role_path}/secret-id"), NOT_YET, ""
             if not self.check_mode:
-                secret_id = self._issue(api, role_path, args["secret_id_wrap_ttl"])
-        body = args["env_content"].rstrip("\n")
-        wanted = f"{body}\nVAULT_ROLE_ID={role_id}\n{key}={secret_id}\n"
-        if to_bytes(wanted) == content and mode == 0o600:
+                # A secret ID only when it can be kept: an encrypted file needs a password.
+                settings.check_writable()
+                secret_id, accessor = self._issue(api, role_path, args)
+        wanted = settings.wanted(role_id, secret_id, accessor)
+        if wanted == settings.text and settings.mode == 0o600:
             return None, False, 0
         if not self.check_mode:
-            controller_files.replace(dest, to_bytes(wanted), 0o600)
-            if secret_id != known:
+            settings.write(wanted)
+            if secret_id != known["secret_id"]:
                 self._unlock(api, role_id)
-            for accessor in superseded:
-                api.write(
-                    f"{role_path}/secret-id-accessor/destroy", {"secret_id_accessor": accessor}
-                )
-        before = "" if text is None else masked(text)
-        change = diff(str(dest), before, masked(wanted, new_secret_id=secret_id != known))
-        return change, secret_id not in (known, NOT_YET), len(superseded)
+            for old in superseded:
+                api.write(f"{role_path}/secret-id-accessor/destroy", {"secret_id_accessor": old})
+        new = secret_id != known["secret_id"]
+        before = "" if settings.text is None else settings.masked(settings.text)
+        change = diff(str(dest), before, settings.masked(wanted, new_secret_id=new))
+        return change, secret_id not in (known["secret_id"], NOT_YET), len(superseded)
 
     def _host_files(self, api, role_path, args, files):
         """The role-ID and secret-ID files on the host, as an agent's AppRole auto-auth reads
@@ -209,13 +234,10 @@ class ActionModule(VaultAction):
         current = files.stat(path)
         known = "" if current is None else to_text(files.read(path) or b"").strip()
         self.secrets.update({known, role_id} - {"", NOT_YET})
-        if current is not None:
-            holding = self._still_valid(api, role_path, known, wrapped)
-        elif wrapped:
-            holding = self._holder_keeps(api, role_path, files.read(state_path), args)
-        else:
-            holding = False
-        if holding:
+        delivery = None
+        if current is None and wrapped:
+            delivery = self._held_delivery(files.read(state_path), args)
+        if self._still_valid(api, role_path, known, wrapped, delivery) is not None:
             if current is not None and not same_file(current, None, owner, group):
                 if not self.check_mode:
                     files.write(path, to_bytes(known), owner, group, "0600")
@@ -225,7 +247,7 @@ class ActionModule(VaultAction):
         superseded, secret_id, tag = api.list(f"{role_path}/secret-id"), NOT_YET, ""
         if not self.check_mode:
             tag = random_tokens.token_hex(8)
-            secret_id = self._issue(api, role_path, args["secret_id_wrap_ttl"], tag)
+            secret_id, _ = self._issue(api, role_path, args, tag)
             files.write(path, to_bytes(secret_id), owner, group, "0600")
             if wrapped:
                 state = {"holder": args["secret_id_holder"], "delivery": tag}
@@ -239,24 +261,17 @@ class ActionModule(VaultAction):
         changes.append(diff(path, described(current), wanted(kind, owner, group)))
         return changes, secret_id != NOT_YET, len(superseded)
 
-    def _holder_keeps(self, api, role_path, state_text, args):
-        """Whether the agent run that unwrapped the last wrapped secret ID is the one running
-        now, and that secret ID still works (found by its delivery tag)."""
+    def _held_delivery(self, state_text, args):
+        """The delivery tag of the wrapped secret ID that the running agent (secret_id_holder)
+        unwrapped, from the state file; None when another run (or nobody) holds it."""
         try:
             state = json.loads(to_text(state_text or b"{}"))
         except ValueError:
-            return False
+            return None
         holder = args["secret_id_holder"]
         if not holder or not isinstance(state, dict) or state.get("holder") != holder:
-            return False
-        for accessor in api.list(f"{role_path}/secret-id"):
-            found = api.lookup(
-                f"{role_path}/secret-id-accessor/lookup", {"secret_id_accessor": accessor}
-            )
-            metadata = (found or {}).get("metadata") or {}
-            if metadata.get("delivery") == state.get("delivery"):
-                return not expired((found or {}).get("expiration_time"))
-        return False
+            return None
+        return str(state.get("delivery") or "") or None
 
     def _unlock(self, api, role_id):
         """Lift the server's lockout of the role ID (user lockout: after a few failed logins,
@@ -267,17 +282,31 @@ class ActionModule(VaultAction):
         if self._accessor and role_id != NOT_YET:
             api.write(f"sys/locked-users/{self._accessor}/unlock/{role_id}", {})
 
-    def _still_valid(self, api, role_path, known, wrapped):
-        """Whether the file's secret ID (or wrapping token of one of this role's) still works."""
+    def _still_valid(self, api, role_path, known, wrapped, delivery=None):
+        """The one decision, for every delivery path, whether the delivered secret ID still
+        works: its accessor ("" for a wrapping token of one of this role's) while it does, else
+        None. known is what the file holds; with delivery (a wrapped secret ID an agent
+        unwrapped, its file gone), the secret ID is found by that tag in its metadata."""
+        if delivery is not None:
+            for accessor in api.list(f"{role_path}/secret-id"):
+                found = api.lookup(
+                    f"{role_path}/secret-id-accessor/lookup", {"secret_id_accessor": accessor}
+                )
+                if ((found or {}).get("metadata") or {}).get("delivery") == delivery:
+                    return accessor if usable(found) else None
+            return None
         if not known:
-            return False
+            return None
         if wrapped:
             wrapping = api.lookup("sys/wrapping/lookup", {"token": known}) or {}
-            return wrapping.get("creation_path") == f"{role_path}/secret-id"
-        return api.lookup(f"{role_path}/secret-id/lookup", {"secret_id": known}) is not None
+            return "" if wrapping.get("creation_path") == f"{role_path}/secret-id" else None
+        found = api.lookup(f"{role_path}/secret-id/lookup", {"secret_id": known})
+        return found.get("secret_id_accessor", "") if usable(found) else None
 
-    def _issue(self, api, role_path, wrap_ttl, tag=""):
-        metadata = ISSUED_BY if not tag else json.dumps({**json.loads(ISSUED_BY), "delivery": tag})
+    def _issue(self, api, role_path, args, tag=""):
+        wrap_ttl = args["secret_id_wrap_ttl"]
+        metadata = {**args["secret_id_metadata"], **({"delivery": tag} if tag else {})}
+        metadata = json.dumps(metadata)
         answer = (
             api.write(
                 f"{role_path}/secret-id",
@@ -286,15 +315,114 @@ class ActionModule(VaultAction):
             )
             or {}
         )
-        issued = (
-            (answer.get("wrap_info") or {}).get("token")
-            if wrap_ttl
-            else (answer.get("data") or {}).get("secret_id")
-        )
+        data = answer.get("data") or {}
+        issued = (answer.get("wrap_info") or {}).get("token") if wrap_ttl else data.get("secret_id")
         if not issued:
             raise ReconcileError(f"Vault issued no secret ID at '{role_path}/secret-id'.")
         self.secrets.add(issued)
-        return issued
+        return issued, data.get("secret_id_accessor", "")
+
+    def _check_login(self, api, mount, args):
+        """The file's identity logs in (and that login's token is given up at once)."""
+        known = SettingsFile(Path(args["env_file"]), args, self._loader).read()
+        self.secrets.update(value for value in known.values() if value)
+        identity = dataclasses.replace(
+            api.client.settings,
+            auth_method="approle",
+            token="",
+            role_id=known["role_id"],
+            secret_id=known["secret_id"],
+            mount_point=mount,
+            secrets=set(),
+        )
+        client = vault_client.VaultClient(identity)
+        try:
+            client.login()
+        except vault_client.VaultClientError as exc:
+            raise ReconcileError(
+                f"The identity in {args['env_file']} does not log in ({exc})"
+            ) from None
+        finally:
+            self.secrets |= identity.secrets
+            client.logout()
+
+
+class SettingsFile:
+    """An identity's settings file: .env lines or a JSON document, plain or Ansible
+    Vault-encrypted, 0600; read in plain text, written whole."""
+
+    def __init__(self, dest: Path, args: dict, loader):
+        self.dest, self.args, self.loader = dest, args, loader
+        self.json = args["env_format"] == "json"
+        self.wrapped = args["secret_id_wrap_ttl"] > 0
+        self.key = "VAULT_SECRET_ID_WRAPPED" if self.wrapped else "VAULT_SECRET_ID"
+        self.encrypt = args["encrypt"]
+        self.text: str | None = None
+        self.mode: int | None = None
+
+    def read(self) -> dict:
+        """The IDs the file holds ('' for those it does not)."""
+        content, self.mode = controller_files.current(self.dest)
+        if content is not None and self.encrypt is not None:
+            opened = ansible_vault.decrypt(
+                self.loader, content, self.encrypt["vault_password_file"], self.encrypt["vault_id"]
+            )
+            if opened is None:
+                raise ReconcileError(
+                    f"{self.dest} is encrypted with an Ansible Vault password this run does not "
+                    "have; give that password (or move the file away to issue a new identity)."
+                )
+            content = opened
+        self.text = None if content is None else to_text(content, errors="surrogate_or_replace")
+        if self.json:
+            try:
+                document = json.loads(self.text or "{}")
+            except ValueError:
+                document = {}
+            document = document if isinstance(document, dict) else {}
+            return {key: str(document.get(key) or "") for key in JSON_IDS}
+        text = self.text or ""
+        return {"role_id": setting(text, "VAULT_ROLE_ID"), "secret_id": setting(text, self.key)}
+
+    def wanted(self, role_id: str, secret_id: str, accessor: str) -> str:
+        if self.json:
+            document = {
+                **self.args["env_fields"],
+                "role_id": role_id,
+                "secret_id": secret_id,
+                "secret_id_accessor": accessor,
+            }
+            # As Ansible's to_nice_json writes it.
+            return json.dumps(document, indent=4, sort_keys=True, separators=(",", ": "))
+        body = self.args["env_content"].rstrip("\n")
+        return f"{body}\nVAULT_ROLE_ID={role_id}\n{self.key}={secret_id}\n"
+
+    def _secret(self):
+        if self.encrypt is None:
+            return None
+        return ansible_vault.encryption_secret(
+            self.loader, self.encrypt["vault_password_file"], self.encrypt["vault_id"]
+        )
+
+    def check_writable(self) -> None:
+        plaintext_ok = self.encrypt is None or self.encrypt["allow_plaintext"]
+        if not plaintext_ok and self._secret() is None:
+            raise ReconcileError(ansible_vault.NOTHING_TO_ENCRYPT_WITH.format(dest=self.dest))
+
+    def write(self, text: str) -> None:
+        data, secret = to_bytes(text), self._secret()
+        if secret is not None:
+            data = ansible_vault.encrypt(data, secret, self.encrypt["vault_id"])
+        controller_files.replace(self.dest, data, 0o600)
+
+    def masked(self, text: str, new_secret_id: bool = False) -> str:
+        """The file as a diff may show it: the IDs replaced, the secret ID by words that say
+        whether it is a new one."""
+        shown = "(hidden, a new one)" if new_secret_id else HIDDEN
+        if self.json:
+            text = re.sub(r'("(?:role_id|secret_id_accessor)": )".*"', rf'\1"{HIDDEN}"', text)
+            return re.sub(r'("secret_id": )".*"', rf'\1"{shown}"', text)
+        return masked(text, new_secret_id)
 
 
 def comparable(role: dict) -> dict:
@@ -329,6 +457,12 @@ def described(found: dict | None) -> str:
 
 def wanted(what: str, owner: str, group: str) -> str:
     return f"{what} owner={owner or '(connecting user)'} group={group or '(its group)'} mode=0600"
+
+
+def usable(found: dict | None) -> bool:
+    """Whether a secret ID's lookup answer (None: unknown to the server, as a used-up one is)
+    is one that still logs in: known and not expired."""
+    return found is not None and not expired(found.get("expiration_time"))
 
 
 def expired(expiration_time) -> bool:

@@ -7,27 +7,34 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: approle_identity
-short_description: An application's policy, AppRole role and the delivery of its IDs
+short_description: An identity's policy, AppRole role and the delivery of its IDs
 version_added: 1.0.0
 author: webex-vault maintainers (!UNKNOWN)
 description:
   - Enables AppRole auth at I(approle_mount) when nothing is there, and fails, changing nothing,
     when another auth method is.
-  - Writes the ACL policy I(name) when its text differs from I(policy).
+  - Writes the ACL policy I(policy_name) (default I(name)) when its text differs from I(policy).
   - Writes the AppRole role I(name) when a setting of I(role) differs from what the server
     reads back; settings left out are not managed.
-  - With I(env_file), keeps a settings file on the controller (mode C(0600)) that holds
-    I(env_content), then C(VAULT_ROLE_ID) and C(VAULT_SECRET_ID) (C(VAULT_SECRET_ID_WRAPPED) with
-    I(secret_id_wrap_ttl)).
+  - With I(env_file), keeps a settings file on the controller (mode C(0600)). As C(dotenv) (an
+    application's), it holds I(env_content), then C(VAULT_ROLE_ID) and C(VAULT_SECRET_ID)
+    (C(VAULT_SECRET_ID_WRAPPED) with I(secret_id_wrap_ttl)). As C(json) (Ansible's own admin
+    identity), it is a JSON document of I(env_fields) with C(role_id), C(secret_id) and
+    C(secret_id_accessor). With I(encrypt) the file is Ansible Vault-encrypted, and compared in
+    plain text.
   - With I(role_id_file) and I(secret_id_file) instead, keeps the role ID and the secret ID (or,
     with I(secret_id_wrap_ttl), a wrapping token around it) in two files on the task's host
     (mode C(0600), I(file_owner), I(file_group)), as the AppRole auto-auth of a Vault or OpenBao
     agent reads them; written through the task's connection (Ansible's stat, slurp and copy
     modules on the host), never through a file on the controller.
-  - A new secret ID is issued only when the delivered one no longer works (unknown, expired, used
-    up, or its wrapping token expired or was unwrapped, or wraps a secret ID of another role).
-    Every secret ID the role had before is then destroyed, once the new one is in place, so
-    that a copy of an old file stops working.
+  - A new secret ID is issued only when the delivered one no longer works (unknown, expired,
+    used up, or its wrapping token expired or was unwrapped, or wraps a secret ID of another
+    role). Every secret ID the role had before is then destroyed, once the new one is in place,
+    so that a copy of an old file stops working, and the server's login lockout of the role ID
+    is lifted (an app that kept trying the dead secret ID logs in with the new one at once).
+  - Each secret ID it issues carries I(secret_id_metadata).
+  - With I(check_login), the file's identity then logs in once (outside check mode), and that
+    login's token is revoked at once; the task fails when the login is refused.
   - A wrapped secret ID in I(secret_id_file) is meant to be unwrapped once and the file deleted
     by the agent, which then holds the secret ID in memory only. A state file beside it
     (C(<secret_id_file>.state), no secret) records which run of the agent it was handed to
@@ -40,13 +47,17 @@ extends_documentation_fragment:
   - ansible.builtin.action_common_attributes.flow
   - ansible.builtin.action_common_attributes.actiongroups
   - community.hashi_vault.connection
-  - community.hashi_vault.auth
+  - webex_vault.oauthapp.vault_auth
   - webex_vault.oauthapp.vault_action
 options:
   name:
-    description: Name of the policy and of the AppRole role.
+    description: Name of the AppRole role (and of the policy, unless I(policy_name) is given).
     type: str
     required: true
+  policy_name:
+    description: Name of the ACL policy; empty for I(name).
+    type: str
+    default: ""
   approle_mount:
     description: Path AppRole auth is enabled at.
     type: str
@@ -93,23 +104,58 @@ options:
           - A host's C(/32) or C(/128) is compared without it, as the server reads it back.
         type: list
         elements: str
+  secret_id_metadata:
+    description: Metadata of each secret ID this module issues (string values).
+    type: dict
+    default: {issued_by: webex-vault app_access}
   env_file:
     description:
       - Absolute path of the settings file on the controller; empty for none.
       - Its directory must exist.
     type: path
     default: ""
+  env_format:
+    description: C(dotenv) (KEY=value lines) or C(json) (one JSON document).
+    type: str
+    default: dotenv
+    choices: [dotenv, json]
   env_content:
     description:
-      - The settings file's other lines (comments, C(VAULT_ADDR) and the like), written before the
-        role ID and secret ID. No secret belongs here.
+      - For C(dotenv), the settings file's other lines (comments, C(VAULT_ADDR) and the like),
+        written before the role ID and secret ID. No secret belongs here.
     type: str
     default: ""
+  env_fields:
+    description: For C(json), the document's other keys (C(auth_method), C(mount_point) ...).
+    type: dict
+    default: {}
+  encrypt:
+    description:
+      - Encrypt the settings file with Ansible Vault; not given, it is plain text.
+      - No secret ID is issued when the file could not be encrypted.
+    type: dict
+    suboptions:
+      vault_id:
+        description: Vault ID label of the encryption.
+        type: str
+        default: ""
+      vault_password_file:
+        description: Password file to encrypt with; empty for the password the run loaded.
+        type: path
+        default: ""
+      allow_plaintext:
+        description: Write plain text when the run has no Ansible Vault password.
+        type: bool
+        default: false
+  check_login:
+    description: Log in once with the file's identity, and fail when that is refused.
+    type: bool
+    default: false
   secret_id_wrap_ttl:
     description:
       - Seconds a response-wrapped secret ID can be unwrapped in; the settings file then holds
-        the wrapping token as C(VAULT_SECRET_ID_WRAPPED), and I(secret_id_file) the wrapping
-        token alone.
+        the wrapping token as C(VAULT_SECRET_ID_WRAPPED) (C(dotenv) only), and
+        I(secret_id_file) the wrapping token alone.
       - C(0) writes the secret ID itself.
     type: int
     default: 0
@@ -183,6 +229,25 @@ EXAMPLES = r"""
     secret_id_file: /var/lib/webex-agent-people-me/secret-id
     file_owner: webex-agent-people-me
     file_group: webex-agent-people-me
+
+- name: Ansible's own admin identity, encrypted beside the init file, checked by a login
+  webex_vault.oauthapp.approle_identity:
+    name: webex-vault-admin
+    policy: "{{ lookup('ansible.builtin.file', 'admin.hcl') }}"
+    role:
+      token_policies: [webex-vault-admin]
+      token_ttl: 1800
+      token_no_default_policy: true
+    secret_id_metadata:
+      issued_by: ansible vault_server
+    env_file: /home/ops/.webex-vault/vault-init-admin.json
+    env_format: json
+    env_fields:
+      auth_method: approle
+      mount_point: approle
+    encrypt:
+      vault_id: vault_server_init
+    check_login: true
 """
 
 RETURN = r"""

@@ -1,4 +1,5 @@
-"""Run what a user runs (the samples, tools/authorize_user.py) with only the given settings, wait
+"""Run what a user runs (the samples, tools/authorize_user.py, the operator's credential report)
+with only the given settings, wait
 for a condition, and run callables in threads (provisioning several stacks at once)."""
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from webex_vault_testing.base import BIN, REPO
@@ -26,6 +28,27 @@ def run_sample(
     return subprocess.run(
         [str(BIN / "python"), str(path), *args],
         env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=REPO,
+    )
+
+
+def run_report(
+    env_file: Path, *args: str, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """python -m webex_vault.credential_report with the settings file the playbook wrote, and
+    nothing of this process's Vault settings."""
+    base = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("VAULT_", "OAUTHAPP_", "WEBEX_", "BAO_", "HTTP_TIMEOUT"))
+    }
+    command = [str(BIN / "python"), "-m", "webex_vault.credential_report"]
+    return subprocess.run(
+        [*command, "--env-file", str(env_file), *args],
+        env=base,
         capture_output=True,
         text=True,
         timeout=timeout,

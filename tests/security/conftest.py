@@ -116,6 +116,8 @@ def security_stacks(
             security_emulators[name],
             server=security_server,
             oauthapp_webex_tuning=value,
+            # The credential report's fault test keeps its credentials under health/.
+            oauthapp_webex_operator_credentials=["health/*"],
         )
         for name, value in tuning.items()
     }
