@@ -247,7 +247,7 @@ class ActionModule(VaultAction):
         superseded, secret_id, tag = api.list(f"{role_path}/secret-id"), NOT_YET, ""
         if not self.check_mode:
             tag = random_tokens.token_hex(8)
-            secret_id, _ = self._issue(api, role_path, args, tag)
+            secret_id = self._issue(api, role_path, args, tag)[0]
             files.write(path, to_bytes(secret_id), owner, group, "0600")
             if wrapped:
                 state = {"holder": args["secret_id_holder"], "delivery": tag}
