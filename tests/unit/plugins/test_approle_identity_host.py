@@ -136,6 +136,28 @@ def test_a_wrapped_secret_id_destroyed_on_the_server_is_replaced(run_task, vault
     assert rc == 0 and result["secret_id_issued"] is True
 
 
+def test_an_expired_secret_id_is_replaced_whether_in_its_file_or_held_by_the_agent(
+    run_task, vault, tmp_path
+):
+    plain = identity(vault, tmp_path / "plain")
+    (tmp_path / "plain").mkdir()
+    run_task("approle_identity", plain)
+    old = (tmp_path / "plain" / "secret-id").read_text()
+    vault.secret_id_expiration[vault.secret_ids[old][2]] = "2020-01-01T00:00:00Z"
+    rc, result = run_task("approle_identity", plain)
+    assert rc == 0 and result["secret_id_issued"] is True
+    assert (tmp_path / "plain" / "secret-id").read_text() != old
+
+    wrapped = identity(vault, tmp_path, secret_id_wrap_ttl=300, secret_id_holder="run-1")
+    run_task("approle_identity", wrapped)
+    held = vault.unwrap((tmp_path / "secret-id").read_text())["secret_id"]
+    (tmp_path / "secret-id").unlink()
+    vault.secret_id_expiration[vault.secret_ids[held][2]] = "2020-01-01T00:00:00Z"
+    rc, result = run_task("approle_identity", wrapped)
+    assert rc == 0 and result["secret_id_issued"] is True
+    assert (tmp_path / "secret-id").read_text() in vault.wrapped
+
+
 def test_one_place_for_the_ids(run_task, vault, tmp_path):
     rc, result = run_task(
         "approle_identity", identity(vault, tmp_path, env_file=str(tmp_path / "cli.env"))
