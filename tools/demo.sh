@@ -10,6 +10,7 @@ distribution="${DISTRIBUTION:-puppetlabs}"
 server="${SERVER:-openbao}"
 # The demo's ports (inventory/local and tools/local-services.sh read the same variables).
 server_port="${WEBEX_VAULT_SERVER_PORT:-8200}"
+web_port="${WEBEX_VAULT_WEB_PORT:-5000}"
 
 step() { printf '\n==> %s\n' "$*"; }
 
@@ -68,16 +69,16 @@ WEBEX_API_BASE_URL="http://127.0.0.1:${WEBEX_VAULT_EMULATOR_PORT:-8600}/v1" \
 step "The web sample"
 tools/web-app.sh start
 
-cat <<'TEXT'
+cat <<TEXT
 
-Done. Next: open http://localhost:5000/ and press Authorize (the web sample, with its own
-AppRole identity; `make web` restarts it). The server (http://127.0.0.1:8200, or the port in
-WEBEX_VAULT_SERVER_PORT), the emulator, the mirror and the web app keep running; `make down`
-stops them. The root token is in .local/server/root-token (0600).
+Done. Next: open http://localhost:${web_port}/ and press Authorize (the web sample, with its own
+AppRole identity; \`make web\` restarts it). The server (http://127.0.0.1:${server_port}), the
+emulator, the mirror and the web app keep running; \`make down\` stops them. The root token
+is in .local/server/root-token (0600).
 
 To use real Webex instead of the emulator:
   1. Create an integration at https://developer.webex.com/my-apps with redirect URI
-     http://localhost:5000/auth and scope spark:people_read.
+     http://localhost:${web_port}/auth and scope spark:people_read.
   2. Put its client ID and secret in an Ansible Vault-encrypted vars file (or export
      WEBEX_CLIENT_ID / WEBEX_CLIENT_SECRET).
   3. Copy inventory/example/ and point it at your server; run
