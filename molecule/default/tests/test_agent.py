@@ -238,6 +238,8 @@ def test_the_file_stays_fresh_through_restart_and_rotation(host, scenario, vault
         done, before = time.time(), token_in_file(host)
         wait_for(lambda: logins_since(host, done), 60, "a login with the new secret ID", host)
         wait_for(lambda: token_in_file(host) != before, 60, "a new token after the login", host)
+        # The app reads that new token too (the sampler runs every few seconds).
+        wait_for(lambda: len(sampler.tokens) >= 3, 30, "the app reading the new token", host)
     finally:
         sampler.stop.set()
         thread.join()
