@@ -31,7 +31,7 @@ CONNECTION = [
     "vault_api_namespace",
     "vault_api_validate_certs",
 ]
-API_ROLES = ["oauthapp_plugin", "oauthapp_webex"]
+API_ROLES = ["oauthapp_agent", "oauthapp_plugin", "oauthapp_webex"]
 
 
 def load(path: Path) -> dict:
