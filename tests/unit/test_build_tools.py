@@ -1,0 +1,135 @@
+"""tools/build-plugin.sh and tools/build-vault.sh before they compile anything: where the openbao
+source comes from and what stops the build (one sentence each), and the re-check of a cached
+build. The builds themselves are tests/integration/test_plugin_build.py's.
+
+Each test runs the tools from a copy of tools/ (and the releases file they read) in a scratch
+folder, so that no ../shared/third_party and no git origin are beside it, with the Go module
+proxy off: nothing is fetched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from webex_vault_testing import REPO
+
+PINS = json.loads((REPO / "tools" / "build-pins.json").read_text())
+SOURCE = PINS["sources"]["openbao/3.2.0"]
+
+
+@pytest.fixture
+def checkout(tmp_path: Path) -> Path:
+    root = tmp_path / "checkout"
+    shutil.copytree(REPO / "tools", root / "tools")
+    releases = root / "roles" / "oauthapp_plugin" / "files"
+    releases.mkdir(parents=True)
+    shutil.copy(REPO / "roles" / "oauthapp_plugin" / "files" / "releases.json", releases)
+    return root
+
+
+def run(root: Path, tool: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(root / "tools" / tool), *args],
+        env={
+            **os.environ,
+            "GOPROXY": "off",
+            "GOFLAGS": "",
+            "WEBEX_VAULT_THIRD_PARTY_DIR": str(root / "no-such-folder"),
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def errors(result: subprocess.CompletedProcess[str]) -> list[str]:
+    return [line for line in result.stderr.splitlines() if line.strip()]
+
+
+def test_openbao_without_proxy_or_source_archive_stops_with_one_sentence(checkout):
+    result = run(checkout, "build-plugin.sh", "--distribution", "openbao", "--out", "out")
+    assert result.returncode == 4
+    [message] = errors(result)
+    assert message.startswith("build-plugin: cannot build openbao 3.2.0: the Go module proxy")
+    assert SOURCE["file"] in message and "WEBEX_VAULT_THIRD_PARTY_DIR" in message
+    assert not (checkout / "out").exists()
+
+
+def test_a_source_archive_with_another_sha256_is_refused_before_use(checkout, tmp_path):
+    folder = tmp_path / "third_party"
+    folder.mkdir()
+    (folder / SOURCE["file"]).write_bytes(b"not the release")
+    result = run(
+        checkout,
+        "build-plugin.sh",
+        "--distribution",
+        "openbao",
+        WEBEX_VAULT_THIRD_PARTY_DIR=str(folder),
+    )
+    assert result.returncode == 5
+    [message] = errors(result)
+    assert SOURCE["sha256"] in message and "it was not used" in message
+
+
+def test_the_checksum_database_cannot_be_turned_off(checkout):
+    result = run(checkout, "build-plugin.sh", GOSUMDB="off")
+    assert result.returncode == 3
+    assert errors(result) == [
+        "build-plugin: GOSUMDB is off, so modules that no go.sum lists could not be verified;"
+        " unset it (the default is sum.golang.org)."
+    ]
+    vault = run(checkout, "build-vault.sh", "--out", str(checkout / "vault"), GOSUMDB="off")
+    assert vault.returncode == 3 and "GOSUMDB is off" in vault.stderr
+
+
+# A release nobody publishes: the module proxy (off) and the module cache have nothing for it.
+UNPUBLISHED = "9.9.9"
+
+
+def cached_release(checkout: Path, recorded_sha256: str | None) -> Path:
+    """A release archive in the mirror layout, as a build left it (record optional)."""
+    go_version = subprocess.run(
+        ["go", "env", "GOVERSION"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    folder = checkout / "out" / "puppetlabs" / f"v{UNPUBLISHED}"
+    folder.mkdir(parents=True)
+    name = f"vault-plugin-secrets-oauthapp-v{UNPUBLISHED}-linux-amd64.tar.xz"
+    archive = folder / name
+    archive.write_bytes(b"a release archive")
+    digest = hashlib.sha256(archive.read_bytes()).hexdigest()
+    (folder / f"{name}.sha256.asc").write_text(f"{digest}  {name}\n")
+    if recorded_sha256 is not None:
+        (folder / f"{name}.build").write_text(
+            f"sha256={recorded_sha256 or digest}\ngo={go_version}\nsource=test\n"
+        )
+    return archive
+
+
+def test_a_cached_archive_that_matches_its_record_is_reused(checkout):
+    cached_release(checkout, "")
+    result = run(
+        checkout, "build-plugin.sh", "--version", UNPUBLISHED, "--out", str(checkout / "out")
+    )
+    assert result.returncode == 0, result.stderr
+    assert "reusing" in result.stdout
+
+
+@pytest.mark.parametrize("record", ["another sha256", "no build record"])
+def test_a_cached_archive_that_differs_from_its_record_is_built_again(checkout, record):
+    cached_release(checkout, "0" * 64 if record == "another sha256" else None)
+    result = run(
+        checkout, "build-plugin.sh", "--version", UNPUBLISHED, "--out", str(checkout / "out")
+    )
+    assert "does not match its build record or .sha256.asc; building it again." in result.stdout
+    # The rebuild then needs the module proxy, which is off here.
+    assert result.returncode == 4
+    [message] = errors(result)
+    assert message.startswith(f"build-plugin: cannot build puppetlabs {UNPUBLISHED}: the Go module")
