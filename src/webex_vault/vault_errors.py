@@ -1,6 +1,7 @@
 """What Vault, OpenBao and the oauthapp plugin answer when something fails, as a SampleError.
 
-The answers were recorded from real servers (see tests/unit/test_samples.py): the same failure
+The answers were recorded from real servers (webex_vault_testing/recorded.py; tested in
+tests/unit/webex_vault/test_vault.py and test_vault_errors.py): the same failure
 reads differently on Vault and on OpenBao, and the plugin adds its own wording.
 """
 

@@ -1,11 +1,14 @@
-"""Import a sample script (samples/*.py is a folder of scripts, not a package) by its path."""
+"""Import a sample script (samples/*.py is a folder of scripts, not a package) by its path, and
+read settings as the samples do, from an env file of the test's own."""
 
 from __future__ import annotations
 
 import importlib.util
 import sys
+from pathlib import Path
 from types import ModuleType
 
+from webex_vault import Settings
 from webex_vault_testing.base import REPO
 
 SAMPLES_DIR = REPO / "samples"
@@ -26,3 +29,8 @@ def load_sample(name: str) -> ModuleType:
         del sys.modules[name]
         raise
     return module
+
+
+def settings_from(env_file: Path, **values: str) -> Settings:
+    """Settings from these values and env_file only (never a developer's samples/.env)."""
+    return Settings.from_environment({"WEBEX_VAULT_ENV_FILE": str(env_file), **values})

@@ -22,7 +22,7 @@ import requests
 from webex_vault_testing.samples import load_sample
 
 people_me_flask = load_sample("people_me_flask")
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 SAMPLES = REPO / "samples"
 BIN = Path(sys.executable).parent
 ANSI_COLOUR = re.compile(r"\x1b\[[0-9;]*m")
@@ -168,3 +168,9 @@ def test_the_cli_samples_env_file_does_not_leak_into_the_web_app(tmp_path: Path)
 
     assert kept == {"HOME": "/h", "OAUTHAPP_SCOPES": "spark:people_read"}
     assert people_me_flask.environment_without(tmp_path / "absent.env", environ) == environ
+
+
+def test_web_settings_default_file_is_samples_web_env() -> None:
+    assert (
+        Path(people_me_flask.__file__).with_name("web.env") == people_me_flask.DEFAULT_WEB_ENV_FILE
+    )
