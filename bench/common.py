@@ -86,7 +86,7 @@ def machine_info() -> dict[str, Any]:
 
 
 def server_version(server: str) -> str:
-    """"OpenBao v2.7.2" or "Vault v1.19.0": the server binary a benchmark ran."""
+    """The version of the server binary a benchmark ran ("OpenBao v2.7.2", "Vault v1.19.0")."""
     if server == "openbao":
         return _version([str(BIN / "bao"), "version"], r"(OpenBao v[\d.]+)")
     return _version([str(harness.server_binary(server)), "version"], r"(Vault v[\d.]+)")

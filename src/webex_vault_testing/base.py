@@ -37,6 +37,7 @@ def distribution_for(server: str) -> str:
     preferred = SERVER_DISTRIBUTION.get(server, "")
     return preferred if preferred in DISTRIBUTIONS else DISTRIBUTIONS[0]
 
+
 # The plugin releases and the plugin's config defaults, from the files the roles read.
 PLUGIN_RELEASES: dict[str, dict[str, str]] = json.loads(
     (REPO / "roles" / "oauthapp_plugin" / "files" / "releases.json").read_text()

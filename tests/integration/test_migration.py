@@ -14,13 +14,11 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 from datetime import UTC, datetime
-from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
-import requests
+from flask import Flask
 from flask.testing import FlaskClient
 
 import webex_vault
@@ -31,18 +29,17 @@ from webex_vault_testing import (
     REDIRECT_URL,
     REPO,
     Stack,
-    approve,
     authorize,
     recap,
     stack_for_test,
 )
+from webex_vault_testing.web_app import csrf_from, session_value, sign_in
 from webex_vault_web import create_app
 
 pytestmark = pytest.mark.integration
 
 MOUNT = "oauthapp"
 SERVER = "webex-myapp"
-CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 def release(distribution: str) -> tuple[str, str]:
@@ -58,26 +55,10 @@ def set_distribution(stack: Stack, distribution: str) -> None:
     stack.vars_file.write_text(json.dumps(settings))
 
 
-def csrf(browser: FlaskClient) -> str:
-    match = CSRF_FIELD.search(browser.get("/").text)
-    assert match
-    return match.group(1)
-
-
-def web_sign_in(browser: FlaskClient) -> None:
-    started = browser.post("/login", data={"csrf_token": csrf(browser)})
-    assert started.status_code == 303, started.text
-    authorize_url = started.headers["Location"]
-    state = parse_qs(urlsplit(authorize_url).query)["state"][0]
-    code = approve(authorize_url, state, requests.Session())
-    back = browser.get(f"/auth?{urlencode({'code': code, 'state': state})}")
-    assert back.status_code == 302, back.text
-
-
-def web_credential(app, browser: FlaskClient) -> str:
-    settings = app.extensions["webex_vault"].settings
-    with browser.session_transaction() as session:
-        return f"{settings.oauthapp_credential_prefix}/{session['credential_id']}"
+def web_credential(app: Flask, browser: FlaskClient) -> str:
+    """The name of the visitor's credential in Vault."""
+    prefix = app.extensions["webex_vault"].settings.oauthapp_credential_prefix
+    return f"{prefix}/{session_value(browser, 'credential_id')}"
 
 
 def run_cli(stack: Stack) -> subprocess.CompletedProcess[str]:
@@ -134,7 +115,7 @@ def moved(tmp_path_factory, plugin_mirror, emulator):
         )
         app = create_app({"WEBEX_VAULT_SETTINGS": settings})
         visitor = app.test_client()
-        web_sign_in(visitor)
+        assert "Demo User" in sign_in(visitor).text
         tokens = {
             name: webex_vault.read_credential(stack.client(), MOUNT, name).access_token
             for name in ("people-me", "to-refresh", web_credential(app, visitor))
@@ -175,7 +156,7 @@ def test_credentials_authorized_before_the_move_keep_working(moved, emulator):
     # credential in Vault.
     name = web_credential(app, visitor)
     assert "Demo User" in visitor.get("/").text
-    assert visitor.post("/logout", data={"csrf_token": csrf(visitor)}).status_code == 303
+    assert visitor.post("/logout", data={"csrf_token": csrf_from(visitor)}).status_code == 303
     with pytest.raises(CredentialMissing):
         webex_vault.read_credential(stack.client(), MOUNT, name)
 
