@@ -13,7 +13,7 @@ PLUGIN_DISTRIBUTION := $(or $(DISTRIBUTION),$(if $(filter vault,$(SERVER)),puppe
 # The servers the integration, security and Molecule tests run against.
 export WEBEX_VAULT_TEST_SERVERS ?= openbao vault
 
-.PHONY: help venv plugin demo web down status lint sanity unit fast integration browser molecule test bench clean
+.PHONY: help venv plugin demo web down status changelog lint sanity unit fast integration browser molecule test bench clean
 
 help:
 	@echo "make demo   - local server + Webex emulator + site.yml + the CLI sample"
@@ -61,6 +61,12 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/antsibull-changelog lint
+	$(BIN)/antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
+
+# CHANGELOG.md from changelogs/ (the unreleased version included); see docs/development.md.
+changelog: venv
+	tools/changelog.sh
 
 # ansible-test sanity for the collection's plugins (Python 3.11, no container).
 sanity: venv

@@ -76,5 +76,5 @@ To use real Webex instead of the emulator:
      WEBEX_CLIENT_ID / WEBEX_CLIENT_SECRET).
   3. Copy inventory/example/ and point it at your server; run
      ansible-playbook -i inventory/<yours> site.yml
-  See README.md, "Using it with real Webex".
+  See docs/real-webex.md.
 TEXT

@@ -215,8 +215,8 @@ def running_version(cluster, node) -> str:
 
 def test_a_plugin_version_change_runs_on_the_active_node_and_every_node_has_its_binary(cluster):
     """site.yml puts the binary on every node, then registers, tunes and reloads the mount
-    through the active node (a plain reload: neither server does a cluster-wide one, README
-    "Cluster"). Only the active node runs the plugin: the standbys (no standby reads) run
+    through the active node (a plain reload: neither server does a cluster-wide one,
+    docs/cluster.md). Only the active node runs the plugin: the standbys (no standby reads) run
     none, so there is nothing to reload on them; a node that takes over starts the mount from
     the catalog (test_leader_loss). Old binaries go from every node, not just the active one."""
     build_plugin(DISTRIBUTION, OLD)
@@ -301,7 +301,7 @@ def test_leader_loss(cluster, emulator, emulator_settings):
 
 
 def test_removing_a_node_and_adding_a_new_one(cluster):
-    """README "Cluster": a node taken out with remove-peer (through another node) and out of the
+    """docs/cluster.md: a node taken out with remove-peer (through another node) and out of the
     inventory leaves two voters that serve on, whose configurations no longer join it; site.yml
     on them changes nothing. A new node (empty data) added to the inventory joins through the
     role's join and unseal steps, becomes a voter and gets the plugin from site.yml. The

@@ -11,7 +11,7 @@ import requests
 pytestmark = pytest.mark.integration
 
 MOUNT = "oauthapp"
-# The releases the project proves (README, "Servers and tested versions").
+# The releases the project proves (docs/servers.md).
 SERVER_VERSIONS = {"openbao": "2.7.2", "vault": "1.19.0"}
 
 

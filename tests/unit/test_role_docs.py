@@ -1,14 +1,20 @@
 """Every role variable is a default, is in the argument spec with the same default, and is
-documented in the README's variable table: specs must not drift from defaults."""
+documented in the generated variable tables (each role's README, the connection in
+docs/connection.md), which are valid Markdown: specs must not drift from defaults, and the
+tables must read as tables."""
 
 from __future__ import annotations
 
+import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from markdown_it import MarkdownIt
+from markdown_it.tree import SyntaxTreeNode
 
 REPO = Path(__file__).resolve().parents[2]
 ROLES = sorted(path.name for path in (REPO / "roles").iterdir() if path.is_dir())
@@ -68,15 +74,12 @@ def test_every_default_has_a_comment(role):
         assert any(row.startswith("#") for row in block), f"{role}: {name} has no comment"
 
 
-@pytest.mark.parametrize("role", ROLES)
-def test_readme_lists_every_variable(role):
-    readme = (REPO / "README.md").read_text()
-    defaults = load(REPO / "roles" / role / "defaults" / "main.yml")
-    missing = [name for name in defaults if f"`{name}`" not in readme]
-    assert not missing, f"README.md does not document {missing}"
+def role_options(role: str) -> dict[str, dict]:
+    spec = load(REPO / "roles" / role / "meta" / "argument_specs.yml")["argument_specs"]
+    return {name: options for name, options in ((n, e.get("options", {})) for n, e in spec.items())}
 
 
-def test_readme_tables_are_generated_from_the_specs():
+def test_tables_are_generated_from_the_specs():
     result = subprocess.run(
         [sys.executable, str(REPO / "tools" / "role-variables.py"), "--check"],
         capture_output=True,
@@ -85,9 +88,95 @@ def test_readme_tables_are_generated_from_the_specs():
     assert result.returncode == 0, result.stdout
 
 
-def role_options(role: str) -> dict[str, dict]:
-    spec = load(REPO / "roles" / role / "meta" / "argument_specs.yml")["argument_specs"]
-    return {name: options for name, options in ((n, e.get("options", {})) for n, e in spec.items())}
+def tables(path: Path) -> list[list[dict[str, str]]]:
+    """The tables of a Markdown file as a GitHub-flavoured parser reads them: one dict per
+    row, header cell -> the cell's text as rendered (markup gone, escapes resolved)."""
+    tree = SyntaxTreeNode(MarkdownIt("commonmark").enable("table").parse(path.read_text()))
+    found = []
+
+    def text(node: SyntaxTreeNode) -> str:
+        if node.type in ("text", "code_inline"):
+            return node.content
+        return "".join(text(child) for child in node.children)
+
+    def walk(node: SyntaxTreeNode) -> None:
+        if node.type == "table":
+            rows = [row for part in node.children for row in part.children]
+            header = [text(cell) for cell in rows[0].children]
+            found.append(
+                [dict(zip(header, (text(c) for c in r.children), strict=True)) for r in rows[1:]]
+            )
+        for child in node.children:
+            walk(child)
+
+    walk(tree)
+    return found
+
+
+def variable_rows(path: Path) -> list[dict[str, str]]:
+    return [row for table in tables(path) if "variable" in table[0] for row in table]
+
+
+def all_options(role: str) -> dict[str, dict]:
+    """Every option of the role once, as its first entry point declares it."""
+    found: dict[str, dict] = {}
+    for options in role_options(role).values():
+        for name, spec in options.items():
+            found.setdefault(name, spec)
+    return found
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_role_readme_has_one_row_per_variable_of_the_role(role):
+    rows = variable_rows(REPO / "roles" / role / "README.md")
+    names = [row["variable"] for row in rows]
+    assert len(names) == len(set(names)), "a variable is listed twice"
+    own = [name for name in all_options(role) if not name.startswith(CONNECTION_PREFIX)]
+    assert names == own, "the table lists exactly the role's own variables, in spec order"
+
+
+def test_connection_variables_are_one_table_in_docs():
+    rows = variable_rows(REPO / "docs" / "connection.md")
+    assert [row["variable"] for row in rows] == CONNECTION
+    for role in ROLES:
+        listed = [r["variable"] for r in variable_rows(REPO / "roles" / role / "README.md")]
+        assert not [name for name in listed if name.startswith(CONNECTION_PREFIX)], role
+
+
+def rendered_rows() -> list:
+    specs = {name: spec for role in ROLES for name, spec in all_options(role).items()}
+    pages = [REPO / "roles" / role / "README.md" for role in ROLES]
+    pages.append(REPO / "docs" / "connection.md")
+    return [
+        pytest.param(row, specs[row["variable"]], id=row["variable"])
+        for page in pages
+        for row in variable_rows(page)
+    ]
+
+
+@pytest.mark.parametrize(("row", "spec"), rendered_rows())
+def test_each_row_renders_its_spec(row, spec):
+    """No Python list text, no Ansible markup left, a cell per column (an unescaped `|` would
+    shift the cells), and the default as it is in the spec."""
+    assert set(row) == {"variable", "type", "default", "description"}
+    for cell in row.values():
+        assert not re.search(r"\['|'\]", cell), cell
+        assert not re.search(r"\b[CIOVEBUMLRP]\(", cell), cell
+    if spec.get("no_log"):
+        assert row["default"] == "(secret)"
+    elif isinstance(spec.get("default"), str):
+        assert row["default"] == (spec["default"] or '""')
+    else:
+        assert json.loads(row["default"]) == spec["default"]
+    words = " ".join(
+        str(p)
+        for p in (
+            spec["description"] if isinstance(spec["description"], list) else [spec["description"]]
+        )
+    )
+    # The description's first words survive, markup resolved.
+    first = re.sub(r"[CIOVE]\(([^)]*)\)", r"\1", words).split()[0]
+    assert row["description"].startswith(first)
 
 
 @pytest.mark.parametrize("role", API_ROLES)
