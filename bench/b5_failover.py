@@ -146,7 +146,7 @@ def one_run(
     elected = read_ok = None
     refreshes: list[float] = []
     deadline = t0 + WINDOW_S + 90
-    while time.time() < deadline and len(refreshes) < count:
+    while time.time() < deadline and (len(refreshes) < count or None in (elected, read_ok)):
         now = time.time() - t0
         if elected is None and any(node.health() == 200 for node in survivors):
             elected = now

@@ -133,3 +133,36 @@ def test_a_cached_archive_that_differs_from_its_record_is_built_again(checkout, 
     assert result.returncode == 4
     [message] = errors(result)
     assert message.startswith(f"build-plugin: cannot build puppetlabs {UNPUBLISHED}: the Go module")
+
+
+def cached_vault(checkout: Path, recorded: bool) -> Path:
+    """A Vault binary as build-vault.sh leaves it (a script that answers `version`)."""
+    binary = checkout / "vault" / UNPUBLISHED / "vault"
+    binary.parent.mkdir(parents=True)
+    binary.write_text(f"#!/bin/sh\necho 'Vault v{UNPUBLISHED}'\n")
+    binary.chmod(0o755)
+    digest = hashlib.sha256(binary.read_bytes()).hexdigest()
+    Path(f"{binary}.build").write_text(
+        f"sha256={digest if recorded else '0' * 64}\ngo=go1.26.8\nsource=test\n"
+    )
+    return binary
+
+
+def test_a_cached_vault_binary_that_matches_its_record_is_reused(checkout):
+    binary = cached_vault(checkout, recorded=True)
+    result = run(
+        checkout, "build-vault.sh", "--version", UNPUBLISHED, "--out", str(checkout / "vault")
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == str(binary)
+    assert "build-vault: reusing" in result.stderr
+
+
+def test_a_cached_vault_binary_that_differs_from_its_record_is_built_again(checkout):
+    cached_vault(checkout, recorded=False)
+    result = run(
+        checkout, "build-vault.sh", "--version", UNPUBLISHED, "--out", str(checkout / "vault")
+    )
+    assert "does not match its build record; building it again." in result.stderr
+    assert result.returncode == 4
+    assert f"did not serve github.com/hashicorp/vault@v{UNPUBLISHED}" in result.stderr
