@@ -42,7 +42,12 @@ if [ -n "$running" ] && [ "$running" != "$server" ]; then
   for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:${server_port}/v1/sys/health" || break; sleep 0.2; done
 fi
 
-step "Plugin release in the local mirror (${distribution} on ${server}; DISTRIBUTION=openbao|puppetlabs picks another)"
+case "$distribution" in
+  openbao) plugin_note="the openbao fork, the plugin for OpenBao" ;;
+  puppetlabs) plugin_note="the puppetlabs release, the plugin for HashiCorp Vault" ;;
+  *) plugin_note="$distribution" ;;
+esac
+step "Plugin release in the local mirror: ${plugin_note} (DISTRIBUTION=openbao|puppetlabs picks another; docs/servers.md)"
 tools/fetch-plugin.sh --distribution "$distribution" --source "${PLUGIN_SOURCE:-auto}"
 
 step "Plugin mirror and Webex emulator"
