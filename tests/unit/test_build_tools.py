@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import subprocess
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -166,3 +167,61 @@ def test_a_cached_vault_binary_that_differs_from_its_record_is_built_again(check
     assert "does not match its build record; building it again." in result.stderr
     assert result.returncode == 4
     assert f"did not serve github.com/hashicorp/vault@v{UNPUBLISHED}" in result.stderr
+
+
+def module_proxy(root: Path) -> str:
+    """A Go module proxy in a folder (GOPROXY=file://...) serving one module,
+    example.com/dep v1.0.0, and a main module that imports it."""
+    proxy = root / "proxy" / "example.com" / "dep" / "@v"
+    proxy.mkdir(parents=True)
+    go_mod = "module example.com/dep\n\ngo 1.21\n"
+    (proxy / "list").write_text("v1.0.0\n")
+    (proxy / "v1.0.0.info").write_text('{"Version":"v1.0.0","Time":"2025-01-01T00:00:00Z"}')
+    (proxy / "v1.0.0.mod").write_text(go_mod)
+    with zipfile.ZipFile(proxy / "v1.0.0.zip", "w") as packed:
+        packed.writestr("example.com/dep@v1.0.0/go.mod", go_mod)
+        packed.writestr("example.com/dep@v1.0.0/dep.go", 'package dep\n\nconst Name = "dep"\n')
+    main = root / "main"
+    main.mkdir()
+    (main / "go.mod").write_text(
+        "module example.com/main\n\ngo 1.21\n\nrequire example.com/dep v1.0.0\n"
+    )
+    (main / "main.go").write_text(
+        'package main\n\nimport "example.com/dep"\n\nfunc main() { println(dep.Name) }\n'
+    )
+    return f"file://{root / 'proxy'}"
+
+
+@pytest.mark.parametrize("go_sum", ["a line that does not match", "no line for the module"])
+def test_the_environment_cannot_turn_module_verification_off(tmp_path, go_sum):
+    """go_build_env (every build of the tools) keeps -mod=readonly and the checksums, whatever
+    GOFLAGS, GONOSUMDB, GOPRIVATE and GOINSECURE say: a module that differs from go.sum, or that
+    go.sum does not list, is refused, never added."""
+    proxy = module_proxy(tmp_path)
+    go_sum_file = tmp_path / "main" / "go.sum"
+    if go_sum == "a line that does not match":
+        go_sum_file.write_text(
+            f"example.com/dep v1.0.0 h1:{'A' * 43}=\nexample.com/dep v1.0.0/go.mod h1:{'A' * 43}=\n"
+        )
+    build = subprocess.run(
+        ["bash", "-c", f'. "{REPO}/tools/lib/go-module.sh" && go_build_env test && go build ./...'],
+        cwd=tmp_path / "main",
+        env={
+            **os.environ,
+            "GOPROXY": proxy,
+            "GOMODCACHE": str(tmp_path / "modcache"),
+            "GOFLAGS": "-mod=mod",
+            "GONOSUMDB": "*",
+            "GOPRIVATE": "*",
+            "GOINSECURE": "*",
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert build.returncode != 0
+    if go_sum == "a line that does not match":
+        assert "checksum mismatch" in build.stderr and "SECURITY ERROR" in build.stderr
+    else:
+        assert "missing go.sum entry" in build.stderr
+        assert not go_sum_file.exists() or "example.com/dep" not in go_sum_file.read_text()
