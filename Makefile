@@ -13,16 +13,18 @@ PLUGIN_DISTRIBUTION := $(or $(DISTRIBUTION),$(if $(filter vault,$(SERVER)),puppe
 # The servers the integration, security and Molecule tests run against.
 export WEBEX_VAULT_TEST_SERVERS ?= openbao vault
 
-.PHONY: help venv plugin demo web down status changelog lint sanity unit fast integration browser molecule test bench clean
+.PHONY: help venv requirements plugin demo web down status changelog lint sanity unit fast integration browser molecule test bench clean
 
 help:
 	@echo "make demo   - local server + Webex emulator + site.yml + the CLI sample"
 	@echo "make test   - lint, sanity, pytest (unit, integration, browser, security), molecule on OpenBao and Vault (what CI runs)"
 	@echo "make fast   - unit and integration tests on OpenBao only (a few minutes; for iterations)"
-	@echo "make lint   - ansible-lint, yamllint, ruff and mypy --strict on src/"
+	@echo "make lint   - ansible-lint, yamllint, ruff, mypy --strict on src/, antsibull-changelog lint"
 	@echo "make web    - the web sample on http://localhost:5000/ (after make demo)"
 	@echo "make bench  - benchmarks; rewrites docs/performance.md"
 	@echo "make down   - stop the local server, emulator, mirror and web app"
+	@echo "make changelog    - CHANGELOG.md from changelogs/fragments (antsibull-changelog)"
+	@echo "make requirements - the hash-pinned requirement files from requirements/*.in"
 
 # This checkout is the collection webex_vault.oauthapp: ansible.cfg finds it through this link.
 COLLECTION_LINK := .local/collections/ansible_collections/webex_vault/oauthapp
@@ -33,12 +35,15 @@ $(COLLECTION_LINK):
 	mkdir -p $(dir $@)
 	ln -sfn $(CURDIR) $@
 
-$(VENV)/.installed: requirements.txt pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.txt
-	$(BIN)/pip install --quiet --no-deps --editable .
+# tools/venv.sh: pip --require-hashes from requirements/pip.txt and requirements/dev.txt (offline
+# from a shared wheelhouse when it has them), then this checkout's packages in editable mode.
+$(VENV)/.installed: requirements/pip.txt requirements/dev.txt pyproject.toml dev/pyproject.toml
+	PYTHON=$(PYTHON) VENV=$(VENV) tools/venv.sh
 	touch $@
+
+# The hash-pinned requirement files from their .in files (pip-compile --generate-hashes).
+requirements: venv
+	tools/requirements.sh
 
 plugin: venv
 	tools/fetch-plugin.sh --distribution $(PLUGIN_DISTRIBUTION) --source $(PLUGIN_SOURCE)
@@ -90,10 +95,12 @@ browser: venv
 # names vault. `cluster` is three OpenBao nodes (Raft, TLS) through the loss of the leader.
 MOLECULE_SCENARIOS ?= default upgrade $(if $(filter vault,$(WEBEX_VAULT_TEST_SERVERS)),vault) cluster
 
+# Each scenario's first step (tools/molecule-dependency.sh) starts the Docker engine and builds
+# the test image when missing; the default scenario runs as plain `molecule test`, the way a
+# user runs it after `make venv`.
 molecule: venv
-	tools/ensure-docker.sh
-	tools/build-test-image.sh
-	for scenario in $(MOLECULE_SCENARIOS); do \
+	$(if $(filter default,$(MOLECULE_SCENARIOS)),PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/molecule test)
+	for scenario in $(filter-out default,$(MOLECULE_SCENARIOS)); do \
 	  PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/molecule test -s $$scenario || exit 1; \
 	done
 

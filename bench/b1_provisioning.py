@@ -376,8 +376,9 @@ def main() -> int:
             "ratio_wall": round(rerun_a["median_wall_s"] / rerun_r["median_wall_s"], 2),
             "ratio_cpu": round(rerun_a["median_cpu_s"] / rerun_r["median_cpu_s"], 2),
             "target_ratio": 1.5,
-            # Issue 11, item 4: a re-run that changes nothing within 4 s wall on this machine.
-            "target_wall_s": 4.0,
+            # Issue 19, item 6 (was issue 11's 4 s): a re-run that changes nothing within 3.5 s
+            # wall on this machine, with no private internals of Ansible or its collections.
+            "target_wall_s": 3.5,
         },
         "previous_published": previous,
         "parity_site_yml_on_raw_server_changed": parity["changed"],

@@ -150,7 +150,7 @@ def b1_section(result: dict[str, Any] | None) -> tuple[list[str], list[str]]:
     target_wall = rerun.get("target_wall_s")
     if target_wall is not None:
         lines += [
-            f"Target (issue 11): re-run ≤ {target_wall:.0f} s wall on this machine: "
+            f"Target (issue 19): re-run ≤ {target_wall:g} s wall on this machine: "
             f"{yes_no(rerun['site_yml']['median_wall_s'] <= target_wall)} "
             f"({rerun['site_yml']['median_wall_s']:.1f} s wall median, "
             f"{rerun['site_yml']['median_cpu_s']:.1f} CPU s, load average "
@@ -220,10 +220,11 @@ def b1_section(result: dict[str, Any] | None) -> tuple[list[str], list[str]]:
         "write a whole resource (`approle_identity` is a sample's policy, role, secret ID and "
         "settings file in one task; `vault_health` the health gate, the login and the token "
         "check), the host-side file steps are one module per resource "
-        "(`webex_vault.oauthapp.dev_server`, `webex_vault.oauthapp.plugin_binary`), which run "
-        "inside ansible-playbook when the host is the controller (a local connection, as "
-        "here), hvac is imported once per run instead of once per Vault task, and each role's "
-        "input checks are one assert.",
+        "(`webex_vault.oauthapp.dev_server`, `webex_vault.oauthapp.plugin_binary`), whose "
+        "action plugin does the module's work itself, with the same functions, when the host "
+        "is the controller (a local connection, as here; no module process, no AnsibleModule "
+        "internals), hvac is imported once per run instead of once per Vault task, and each "
+        "role's input checks are one assert.",
         "",
     ]
     baseline = result.get("rerun_baseline")

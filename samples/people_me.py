@@ -4,7 +4,8 @@
 
 Configuration comes from the environment and samples/.env (see samples/.env.example). Vault's
 oauthapp engine hands out a valid access token (refreshing it first if needed), and the sample
-calls GET /v1/people/me with it.
+calls GET /v1/people/me with it. The installed package has the same as the command
+`webex-people-me` (reading `.env` in the working folder).
 
 Exit codes (a failure prints one sentence on stderr; --debug adds the traceback):
    0  success
@@ -26,43 +27,19 @@ Exit codes (a failure prints one sentence on stderr; --debug adds the traceback)
 
 from __future__ import annotations
 
-import argparse
-import sys
-import traceback
 from pathlib import Path
 
-import requests
-
-# The helper package (src/webex_vault), installed into the virtualenv by `make venv`.
-import webex_vault
+# The helper package (src/webex_vault), installed into the virtualenv by `make venv`; its
+# cli.py is this sample's code, read top to bottom: settings -> Vault client -> token -> Webex.
+from webex_vault import cli
 
 # The settings file `ansible-playbook site.yml` writes beside this script.
 ENV_FILE = Path(__file__).resolve().with_name(".env")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Print your Webex display name.")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
-    args = parser.parse_args(argv)
-
-    try:
-        settings = webex_vault.Settings.from_environment(default_env_file=ENV_FILE)
-        client = webex_vault.vault_client(settings)
-        tokens = webex_vault.TokenProvider(client, settings.oauthapp_mount)
-        access_token = tokens.access_token(settings.oauthapp_credential)
-        with requests.Session() as session:
-            person = webex_vault.webex_people_me(
-                session, settings.webex_api_base_url, access_token, settings.http_timeout_seconds
-            )
-    except webex_vault.SampleError as error:
-        if args.debug:
-            traceback.print_exc()
-        print(f"people_me: {error}", file=sys.stderr)
-        return error.exit_code
-
-    print(f"User displayName: {person.get('displayName', '')}")
-    return 0
+    return cli.main(argv, env_file=ENV_FILE)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

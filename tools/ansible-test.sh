@@ -46,9 +46,14 @@ collections="$scratch/collections/ansible_collections"
 hashi_vault="$("$python" -c 'import ansible_collections.community.hashi_vault as c; print(c.__path__[0])')"
 mkdir -p "$collections/community"
 ln -s "$hashi_vault" "$collections/community/hashi_vault"
+# The artifact leaves tests/ out (build_ignore); ansible-test reads the sanity ignore file from
+# the collection's own tests/sanity/, so that folder joins the scratch copy.
+mkdir -p "$collections/webex_vault/oauthapp/tests"
+cp -r "$repo/tests/sanity" "$collections/webex_vault/oauthapp/tests/"
 
 # What users see with the collection installed: each module's documentation.
-for module in plugin_catalog secrets_mount oauthapp_server secret_file controller_file plugin_binary dev_server vault_health; do
+for path in "$repo"/plugins/modules/*.py; do
+  module="$(basename "$path" .py)"
   ANSIBLE_COLLECTIONS_PATH="$scratch/collections" "$bin/ansible-doc" "webex_vault.oauthapp.$module" > /dev/null
 done
 

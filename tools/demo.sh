@@ -11,6 +11,7 @@ server="${SERVER:-openbao}"
 case "$server" in vault) distribution="${DISTRIBUTION:-puppetlabs}" ;; *) distribution="${DISTRIBUTION:-openbao}" ;; esac
 # The demo's ports (inventory/local and tools/local-services.sh read the same variables).
 server_port="${WEBEX_VAULT_SERVER_PORT:-8200}"
+web_port="${WEBEX_VAULT_WEB_PORT:-5000}"
 
 step() { printf '\n==> %s\n' "$*"; }
 
@@ -67,19 +68,22 @@ step "samples/people_me.py (logs in with its own AppRole identity from samples/.
 step "The web sample"
 tools/web-app.sh start
 
-cat <<'TEXT'
+cat <<TEXT
 
-Done. Next: open http://localhost:5000/ and press Authorize (the web sample, with its own
-AppRole identity; `make web` restarts it). The server (http://127.0.0.1:8200, or the port in
-WEBEX_VAULT_SERVER_PORT), the emulator, the mirror and the web app keep running; `make down`
-stops them. The root token is in .local/server/root-token (0600).
+Done. Next: open http://localhost:${web_port}/ and press Authorize (the web sample, with its own
+AppRole identity; \`make web\` restarts it). The server (http://127.0.0.1:${server_port}), the
+emulator, the mirror and the web app keep running; \`make down\` stops them. The root token
+is in .local/server/root-token (0600).
 
 To use real Webex instead of the emulator:
   1. Create an integration at https://developer.webex.com/my-apps with redirect URI
-     http://localhost:5000/auth and scope spark:people_read.
+     http://localhost:${web_port}/auth and scope spark:people_read.
   2. Put its client ID and secret in an Ansible Vault-encrypted vars file (or export
      WEBEX_CLIENT_ID / WEBEX_CLIENT_SECRET).
   3. Copy inventory/example/ and point it at your server; run
      ansible-playbook -i inventory/<yours> site.yml
   See docs/real-webex.md.
 TEXT
+
+step "Credential health: python -m webex_vault.credential_report (the operator identity)"
+"$bin/python" -m webex_vault.credential_report --env-file .local/operator.env

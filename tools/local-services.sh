@@ -15,7 +15,7 @@ run_dir="$local_dir/run"
 python="$root/.venv/bin/python"
 mirror_port="${WEBEX_VAULT_MIRROR_PORT:-8601}"
 emulator_port="${WEBEX_VAULT_EMULATOR_PORT:-8600}"
-redirect_uri="${WEBEX_VAULT_REDIRECT_URI:-http://localhost:5000/auth}"
+redirect_uri="${WEBEX_VAULT_REDIRECT_URI:-http://localhost:${WEBEX_VAULT_WEB_PORT:-5000}/auth}"
 mkdir -p "$run_dir"
 
 running() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }

@@ -1,9 +1,10 @@
 # Copyright: (c) 2026, webex-vault maintainers
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
 # SPDX-License-Identifier: Apache-2.0
-"""webex_vault.oauthapp.approle_identity: an application's identity in Vault, whole: its
-policy, its AppRole role and, optionally, its settings file on the controller with the role ID
-and a secret ID that still works.
+"""webex_vault.oauthapp.approle_identity: an identity in Vault, whole: its policy, its AppRole
+role and, optionally, its settings file on the controller with the role ID and a secret ID that
+still works. The samples' identities (a .env file) and Ansible's own admin identity (a JSON
+file, Ansible Vault-encrypted) are both this one implementation.
 
 A new secret ID is issued only when the file's one is unknown, expired or used up (or, wrapped,
 its wrapping token expired or was unwrapped); every secret ID issued before it is destroyed
@@ -11,11 +12,17 @@ once the file holds the new one. Neither ID ever appears in a result or a diff."
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import re
 from pathlib import Path
 
 from ansible.module_utils.common.text.converters import to_bytes, to_text
-from ansible_collections.webex_vault.oauthapp.plugins.plugin_utils import controller_files
+from ansible_collections.webex_vault.oauthapp.plugins.plugin_utils import (
+    ansible_vault,
+    controller_files,
+    vault_client,
+)
 from ansible_collections.webex_vault.oauthapp.plugins.plugin_utils.vault_action import (
     ReconcileError,
     VaultAction,
@@ -32,32 +39,47 @@ ROLE_OPTIONS = {
     "secret_id_bound_cidrs": {"type": "list", "elements": "str"},
     "token_bound_cidrs": {"type": "list", "elements": "str"},
 }
+ENCRYPT_OPTIONS = {
+    "vault_id": {"type": "str", "default": ""},
+    "vault_password_file": {"type": "path", "default": ""},
+    "allow_plaintext": {"type": "bool", "default": False},
+}
 # The server reads a token's host CIDR back without its /32 (/128).
 HOST_SUFFIX = re.compile(r"/(32|128)$")
 # Written in place of an ID the real run creates (check mode).
 NOT_YET = "(created on the real run)"
 HIDDEN = "(hidden)"
-ISSUED_BY = '{"issued_by": "webex-vault app_access"}'
+ISSUED_BY = {"issued_by": "webex-vault app_access"}
+# The keys of a JSON settings file that hold the IDs.
+JSON_IDS = ("role_id", "secret_id", "secret_id_accessor")
 
 
 class ActionModule(VaultAction):
     OPTIONS = {
         "name": {"type": "str", "required": True},
+        "policy_name": {"type": "str", "default": ""},
         "approle_mount": {"type": "str", "default": "approle"},
         "approle_description": {"type": "str", "default": ""},
         "policy": {"type": "str", "required": True},
         "role": {"type": "dict", "required": True, "options": ROLE_OPTIONS},
+        "secret_id_metadata": {"type": "dict", "default": ISSUED_BY},
         "env_file": {"type": "path", "default": ""},
+        "env_format": {"type": "str", "default": "dotenv", "choices": ["dotenv", "json"]},
         "env_content": {"type": "str", "default": ""},
+        "env_fields": {"type": "dict", "default": {}},
+        "encrypt": {"type": "dict", "options": ENCRYPT_OPTIONS},
         "secret_id_wrap_ttl": {"type": "int", "default": 0},
+        "check_login": {"type": "bool", "default": False},
     }
 
     def reconcile(self, api, args):
         name, mount = args["name"], args["approle_mount"].strip("/")
+        if args["env_format"] == "json" and args["secret_id_wrap_ttl"]:
+            raise ReconcileError("secret_id_wrap_ttl works with env_format dotenv only.")
         role_path = f"auth/{mount}/role/{name}"
         changes = [
             self._auth_mount(api, mount, args["approle_description"]),
-            self._policy(api, name, args["policy"]),
+            self._policy(api, args["policy_name"] or name, args["policy"]),
             self._role(api, role_path, args["role"]),
         ]
         result = {"changed": False, "secret_id_issued": False, "superseded": 0}
@@ -65,6 +87,8 @@ class ActionModule(VaultAction):
             env_change, issued, superseded = self._env_file(api, role_path, args)
             changes.append(env_change)
             result.update(secret_id_issued=issued, superseded=superseded)
+            if args["check_login"] and not self.check_mode:
+                self._check_login(api, mount, args)
         made = [change for change in changes if change]
         result.update(changed=bool(made), diff=made)
         return result
@@ -108,60 +132,161 @@ class ActionModule(VaultAction):
         dest = Path(args["env_file"])
         if not dest.parent.is_dir():
             raise ReconcileError(f"The directory of {dest} does not exist.")
-        wrapped = args["secret_id_wrap_ttl"] > 0
-        key = "VAULT_SECRET_ID_WRAPPED" if wrapped else "VAULT_SECRET_ID"
-        content, mode = controller_files.current(dest)
-        text = None if content is None else to_text(content, errors="surrogate_or_replace")
-        known = setting(text or "", key)
+        settings = SettingsFile(dest, args, self._loader)
+        known = settings.read()
         role_id = ((api.read(f"{role_path}/role-id") or {}).get("role_id")) or NOT_YET
-        self.secrets.update({known, role_id} - {"", NOT_YET})
+        self.secrets.update({known["secret_id"], role_id} - {"", NOT_YET})
 
-        superseded, secret_id = [], known
-        if not self._still_valid(api, role_path, known, wrapped):
-            superseded, secret_id = api.list(f"{role_path}/secret-id"), NOT_YET
+        superseded, secret_id = [], known["secret_id"]
+        accessor = self._still_valid(api, role_path, secret_id, settings.wrapped)
+        if accessor is None:
+            superseded, secret_id, accessor = api.list(f"{role_path}/secret-id"), NOT_YET, ""
             if not self.check_mode:
-                secret_id = self._issue(api, role_path, args["secret_id_wrap_ttl"])
-        body = args["env_content"].rstrip("\n")
-        wanted = f"{body}\nVAULT_ROLE_ID={role_id}\n{key}={secret_id}\n"
-        if to_bytes(wanted) == content and mode == 0o600:
+                # A secret ID only when it can be kept: an encrypted file needs a password.
+                settings.check_writable()
+                secret_id, accessor = self._issue(api, role_path, args)
+        wanted = settings.wanted(role_id, secret_id, accessor)
+        if wanted == settings.text and settings.mode == 0o600:
             return None, False, 0
         if not self.check_mode:
-            controller_files.replace(dest, to_bytes(wanted), 0o600)
-            for accessor in superseded:
-                api.write(
-                    f"{role_path}/secret-id-accessor/destroy", {"secret_id_accessor": accessor}
-                )
-        before = "" if text is None else masked(text)
-        change = diff(str(dest), before, masked(wanted, new_secret_id=secret_id != known))
-        return change, secret_id not in (known, NOT_YET), len(superseded)
+            settings.write(wanted)
+            for old in superseded:
+                api.write(f"{role_path}/secret-id-accessor/destroy", {"secret_id_accessor": old})
+        new = secret_id != known["secret_id"]
+        before = "" if settings.text is None else settings.masked(settings.text)
+        change = diff(str(dest), before, settings.masked(wanted, new_secret_id=new))
+        return change, secret_id not in (known["secret_id"], NOT_YET), len(superseded)
 
     def _still_valid(self, api, role_path, known, wrapped):
-        """Whether the file's secret ID (or wrapping token of one of this role's) still works."""
+        """The accessor of the file's secret ID ("" for a wrapping token of one of this
+        role's) while it still works, else None."""
         if not known:
-            return False
+            return None
         if wrapped:
             wrapping = api.lookup("sys/wrapping/lookup", {"token": known}) or {}
-            return wrapping.get("creation_path") == f"{role_path}/secret-id"
-        return api.lookup(f"{role_path}/secret-id/lookup", {"secret_id": known}) is not None
+            return "" if wrapping.get("creation_path") == f"{role_path}/secret-id" else None
+        found = api.lookup(f"{role_path}/secret-id/lookup", {"secret_id": known})
+        return None if found is None else found.get("secret_id_accessor", "")
 
-    def _issue(self, api, role_path, wrap_ttl):
+    def _issue(self, api, role_path, args):
+        wrap_ttl = args["secret_id_wrap_ttl"]
+        metadata = json.dumps(args["secret_id_metadata"])
         answer = (
             api.write(
                 f"{role_path}/secret-id",
-                {"metadata": ISSUED_BY},
+                {"metadata": metadata},
                 wrap_ttl=str(wrap_ttl) if wrap_ttl else None,
             )
             or {}
         )
-        issued = (
-            (answer.get("wrap_info") or {}).get("token")
-            if wrap_ttl
-            else (answer.get("data") or {}).get("secret_id")
-        )
+        data = answer.get("data") or {}
+        issued = (answer.get("wrap_info") or {}).get("token") if wrap_ttl else data.get("secret_id")
         if not issued:
             raise ReconcileError(f"Vault issued no secret ID at '{role_path}/secret-id'.")
         self.secrets.add(issued)
-        return issued
+        return issued, data.get("secret_id_accessor", "")
+
+    def _check_login(self, api, mount, args):
+        """The file's identity logs in (and that login's token is given up at once)."""
+        known = SettingsFile(Path(args["env_file"]), args, self._loader).read()
+        self.secrets.update(value for value in known.values() if value)
+        identity = dataclasses.replace(
+            api.client.settings,
+            auth_method="approle",
+            token="",
+            role_id=known["role_id"],
+            secret_id=known["secret_id"],
+            mount_point=mount,
+            secrets=set(),
+        )
+        client = vault_client.VaultClient(identity)
+        try:
+            client.login()
+        except vault_client.VaultClientError as exc:
+            raise ReconcileError(
+                f"The identity in {args['env_file']} does not log in ({exc})"
+            ) from None
+        finally:
+            self.secrets |= identity.secrets
+            client.logout()
+
+
+class SettingsFile:
+    """An identity's settings file: .env lines or a JSON document, plain or Ansible
+    Vault-encrypted, 0600; read in plain text, written whole."""
+
+    def __init__(self, dest: Path, args: dict, loader):
+        self.dest, self.args, self.loader = dest, args, loader
+        self.json = args["env_format"] == "json"
+        self.wrapped = args["secret_id_wrap_ttl"] > 0
+        self.key = "VAULT_SECRET_ID_WRAPPED" if self.wrapped else "VAULT_SECRET_ID"
+        self.encrypt = args["encrypt"]
+        self.text: str | None = None
+        self.mode: int | None = None
+
+    def read(self) -> dict:
+        """The IDs the file holds ('' for those it does not)."""
+        content, self.mode = controller_files.current(self.dest)
+        if content is not None and self.encrypt is not None:
+            opened = ansible_vault.decrypt(
+                self.loader, content, self.encrypt["vault_password_file"], self.encrypt["vault_id"]
+            )
+            if opened is None:
+                raise ReconcileError(
+                    f"{self.dest} is encrypted with an Ansible Vault password this run does not "
+                    "have; give that password (or move the file away to issue a new identity)."
+                )
+            content = opened
+        self.text = None if content is None else to_text(content, errors="surrogate_or_replace")
+        if self.json:
+            try:
+                document = json.loads(self.text or "{}")
+            except ValueError:
+                document = {}
+            document = document if isinstance(document, dict) else {}
+            return {key: str(document.get(key) or "") for key in JSON_IDS}
+        text = self.text or ""
+        return {"role_id": setting(text, "VAULT_ROLE_ID"), "secret_id": setting(text, self.key)}
+
+    def wanted(self, role_id: str, secret_id: str, accessor: str) -> str:
+        if self.json:
+            document = {
+                **self.args["env_fields"],
+                "role_id": role_id,
+                "secret_id": secret_id,
+                "secret_id_accessor": accessor,
+            }
+            # As Ansible's to_nice_json writes it.
+            return json.dumps(document, indent=4, sort_keys=True, separators=(",", ": "))
+        body = self.args["env_content"].rstrip("\n")
+        return f"{body}\nVAULT_ROLE_ID={role_id}\n{self.key}={secret_id}\n"
+
+    def _secret(self):
+        if self.encrypt is None:
+            return None
+        return ansible_vault.encryption_secret(
+            self.loader, self.encrypt["vault_password_file"], self.encrypt["vault_id"]
+        )
+
+    def check_writable(self) -> None:
+        plaintext_ok = self.encrypt is None or self.encrypt["allow_plaintext"]
+        if not plaintext_ok and self._secret() is None:
+            raise ReconcileError(ansible_vault.NOTHING_TO_ENCRYPT_WITH.format(dest=self.dest))
+
+    def write(self, text: str) -> None:
+        data, secret = to_bytes(text), self._secret()
+        if secret is not None:
+            data = ansible_vault.encrypt(data, secret, self.encrypt["vault_id"])
+        controller_files.replace(self.dest, data, 0o600)
+
+    def masked(self, text: str, new_secret_id: bool = False) -> str:
+        """The file as a diff may show it: the IDs replaced, the secret ID by words that say
+        whether it is a new one."""
+        shown = "(hidden, a new one)" if new_secret_id else HIDDEN
+        if self.json:
+            text = re.sub(r'("(?:role_id|secret_id_accessor)": )".*"', rf'\1"{HIDDEN}"', text)
+            return re.sub(r'("secret_id": )".*"', rf'\1"{shown}"', text)
+        return masked(text, new_secret_id)
 
 
 def comparable(role: dict) -> dict:

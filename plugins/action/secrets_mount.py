@@ -33,6 +33,7 @@ class ActionModule(VaultAction):
         "listing_visibility": {"type": "str", "choices": ["unauth", "hidden", ""]},
         **{name: {"type": "list", "elements": "str", "no_log": False} for name in LISTS},
         "options": {"type": "dict"},
+        "path_hint": {"type": "str", "default": ""},
     }
 
     def reconcile(self, api, args):
@@ -52,13 +53,26 @@ class ActionModule(VaultAction):
             }
 
         before = shown(current)
+        after = {**before, **wanted, "options": {**before["options"], **wanted.get("options", {})}}
+        old_version, new_version = before["options"].get("version"), after["options"].get("version")
+        hint = args["path_hint"]
+        # A KV mount without a version option is version 1.
+        running = old_version or ("1" if before["type"] == "kv" else None)
+        asked_version = (wanted.get("options") or {}).get("version")
+        if hint and (before["type"] != wanted["type"] or running != (asked_version or running)):
+            article = "an" if wanted["type"][0] in "aeiou" else "a"
+            asked = f" version {asked_version}" if asked_version else ""
+            found = f" version {running}" if running and asked_version else ""
+            raise ReconcileError(
+                f"{hint} '{path}' must be free or {article} '{wanted['type']}'{asked} engine, "
+                f"not a '{before['type']}'{found} engine: choose another path or disable that "
+                "engine first."
+            )
         if before["type"] != wanted["type"]:
             raise ReconcileError(
                 f"Mount path '{path}' already holds a '{before['type']}' secrets engine, not "
                 f"'{wanted['type']}': choose another path or disable that engine first."
             )
-        after = {**before, **wanted, "options": {**before["options"], **wanted.get("options", {})}}
-        old_version, new_version = before["options"].get("version"), after["options"].get("version")
         if old_version and old_version != new_version:
             raise ReconcileError(
                 f"Mount path '{path}' runs engine version {old_version}, not {new_version}: "

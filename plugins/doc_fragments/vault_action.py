@@ -1,7 +1,7 @@
 # Copyright: (c) 2026, webex-vault maintainers
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
 # SPDX-License-Identifier: Apache-2.0
-"""What the three reconcile actions share: where they run and how they behave."""
+"""What the reconcile actions share: where they run and how they behave."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ class ModuleDocFragment:
     DOCUMENTATION = r"""
 options: {}
 requirements:
-  - C(hvac) on the controller (community.hashi_vault's requirement).
+  - C(hvac) on the controller (community.hashi_vault's requirement too).
 notes:
   - The module runs on the controller as an action plugin, in the C(ansible-playbook) process;
     no module process is started on any host, so C(delegate_to) is not needed.

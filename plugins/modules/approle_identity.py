@@ -7,35 +7,45 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: approle_identity
-short_description: An application's policy, AppRole role and settings file in Vault or OpenBao
+short_description: An identity's policy, AppRole role and settings file in Vault or OpenBao
 version_added: 1.0.0
 author: webex-vault maintainers (!UNKNOWN)
 description:
   - Enables AppRole auth at I(approle_mount) when nothing is there, and fails, changing nothing,
     when another auth method is.
-  - Writes the ACL policy I(name) when its text differs from I(policy).
+  - Writes the ACL policy I(policy_name) (default I(name)) when its text differs from I(policy).
   - Writes the AppRole role I(name) when a setting of I(role) differs from what the server
     reads back; settings left out are not managed.
-  - With I(env_file), keeps a settings file on the controller (mode C(0600)) that holds
-    I(env_content), then C(VAULT_ROLE_ID) and C(VAULT_SECRET_ID) (C(VAULT_SECRET_ID_WRAPPED) with
-    I(secret_id_wrap_ttl)).
+  - With I(env_file), keeps a settings file on the controller (mode C(0600)). As C(dotenv) (an
+    application's), it holds I(env_content), then C(VAULT_ROLE_ID) and C(VAULT_SECRET_ID)
+    (C(VAULT_SECRET_ID_WRAPPED) with I(secret_id_wrap_ttl)). As C(json) (Ansible's own admin
+    identity), it is a JSON document of I(env_fields) with C(role_id), C(secret_id) and
+    C(secret_id_accessor). With I(encrypt) the file is Ansible Vault-encrypted, and compared in
+    plain text.
   - A new secret ID is issued only when the file's one no longer works (unknown, expired, used up,
     or its wrapping token expired or was unwrapped, or wraps a secret ID of another role).
     Every secret ID the role had before is then destroyed, once the file holds the new one, so
     that a copy of an old file stops working.
+  - Each secret ID it issues carries I(secret_id_metadata).
+  - With I(check_login), the file's identity then logs in once (outside check mode), and that
+    login's token is revoked at once; the task fails when the login is refused.
   - The role ID and secret ID never appear in a result or a diff.
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
   - ansible.builtin.action_common_attributes.actiongroups
   - community.hashi_vault.connection
-  - community.hashi_vault.auth
+  - webex_vault.oauthapp.vault_auth
   - webex_vault.oauthapp.vault_action
 options:
   name:
-    description: Name of the policy and of the AppRole role.
+    description: Name of the AppRole role (and of the policy, unless I(policy_name) is given).
     type: str
     required: true
+  policy_name:
+    description: Name of the ACL policy; empty for I(name).
+    type: str
+    default: ""
   approle_mount:
     description: Path AppRole auth is enabled at.
     type: str
@@ -82,22 +92,57 @@ options:
           - A host's C(/32) or C(/128) is compared without it, as the server reads it back.
         type: list
         elements: str
+  secret_id_metadata:
+    description: Metadata of each secret ID this module issues (string values).
+    type: dict
+    default: {issued_by: webex-vault app_access}
   env_file:
     description:
       - Absolute path of the settings file on the controller; empty for none.
       - Its directory must exist.
     type: path
     default: ""
+  env_format:
+    description: C(dotenv) (KEY=value lines) or C(json) (one JSON document).
+    type: str
+    default: dotenv
+    choices: [dotenv, json]
   env_content:
     description:
-      - The settings file's other lines (comments, C(VAULT_ADDR) and the like), written before the
-        role ID and secret ID. No secret belongs here.
+      - For C(dotenv), the settings file's other lines (comments, C(VAULT_ADDR) and the like),
+        written before the role ID and secret ID. No secret belongs here.
     type: str
     default: ""
+  env_fields:
+    description: For C(json), the document's other keys (C(auth_method), C(mount_point) ...).
+    type: dict
+    default: {}
+  encrypt:
+    description:
+      - Encrypt the settings file with Ansible Vault; not given, it is plain text.
+      - No secret ID is issued when the file could not be encrypted.
+    type: dict
+    suboptions:
+      vault_id:
+        description: Vault ID label of the encryption.
+        type: str
+        default: ""
+      vault_password_file:
+        description: Password file to encrypt with; empty for the password the run loaded.
+        type: path
+        default: ""
+      allow_plaintext:
+        description: Write plain text when the run has no Ansible Vault password.
+        type: bool
+        default: false
+  check_login:
+    description: Log in once with the file's identity, and fail when that is refused.
+    type: bool
+    default: false
   secret_id_wrap_ttl:
     description:
       - Seconds a response-wrapped secret ID can be unwrapped in; the file then holds the wrapping
-        token as C(VAULT_SECRET_ID_WRAPPED).
+        token as C(VAULT_SECRET_ID_WRAPPED) (C(dotenv) only).
       - C(0) writes the secret ID itself.
     type: int
     default: 0
@@ -124,6 +169,25 @@ EXAMPLES = r"""
       VAULT_ADDR=https://vault.example.com:8200
       OAUTHAPP_MOUNT=oauthapp
       OAUTHAPP_CREDENTIAL=people-me
+
+- name: Ansible's own admin identity, encrypted beside the init file, checked by a login
+  webex_vault.oauthapp.approle_identity:
+    name: webex-vault-admin
+    policy: "{{ lookup('ansible.builtin.file', 'admin.hcl') }}"
+    role:
+      token_policies: [webex-vault-admin]
+      token_ttl: 1800
+      token_no_default_policy: true
+    secret_id_metadata:
+      issued_by: ansible vault_server
+    env_file: /home/ops/.webex-vault/vault-init-admin.json
+    env_format: json
+    env_fields:
+      auth_method: approle
+      mount_point: approle
+    encrypt:
+      vault_id: vault_server_init
+    check_login: true
 """
 
 RETURN = r"""

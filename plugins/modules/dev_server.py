@@ -122,227 +122,30 @@ config_changed:
   type: bool
 """
 
-import os
-import secrets
-import string
-import tempfile
-import time
-
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.text.converters import to_bytes, to_text
-from ansible.module_utils.urls import fetch_url
-
-# /v1/sys/health status codes of a server that answers (Vault and OpenBao alike): 200 active,
-# 429 standby, 472 DR secondary, 473 performance standby, 501 not initialised, 503 sealed.
-ANSWERING = (200, 429, 472, 473, 501, 503)
-TOKEN_CHARS = string.ascii_letters + string.digits
-
-
-def health(module, api_addr, timeout=5):
-    url = api_addr.rstrip("/") + "/v1/sys/health"
-    response, info = fetch_url(module, url, timeout=timeout, force=True)
-    if response is not None:
-        response.close()
-    return int(info.get("status", -1))
-
-
-def set_attributes(module, path, mode, changed):
-    changed = module.set_mode_if_different(path, mode, changed)
-    if module.params["owner"]:
-        changed = module.set_owner_if_different(path, module.params["owner"], changed)
-    if module.params["group"]:
-        changed = module.set_group_if_different(path, module.params["group"], changed)
-    return changed
-
-
-def ensure_directory(module, path):
-    """Create path (0750) when missing; set its owner, group and mode."""
-    if os.path.isdir(path):
-        return set_attributes(module, path, "0750", False), "directory"
-    if os.path.exists(path):
-        module.fail_json(msg=f"{path} exists and is not a directory.")
-    if not module.check_mode:
-        os.makedirs(path, 0o750)
-        set_attributes(module, path, "0750", True)
-    return True, "absent"
-
-
-def write_file(module, path, data, mode):
-    """Write data to path atomically (a temporary file in the same directory, then a rename)."""
-    if module.check_mode:
-        return
-    directory = os.path.dirname(path)
-    descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=".dev_server.")
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-        os.chmod(temporary, int(mode, 8))
-        os.replace(temporary, path)
-    except OSError:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
-
-
-def ensure_config(module):
-    path, wanted = module.params["config_file"], to_bytes(module.params["config"])
-    try:
-        with open(path, "rb") as handle:
-            current = handle.read()
-    except FileNotFoundError:
-        current = None
-    changed = current != wanted
-    if changed:
-        write_file(module, path, wanted, "0640")
-    if os.path.exists(path):
-        changed = set_attributes(module, path, "0640", changed)
-    before = "" if current is None else to_text(current, errors="surrogate_or_replace")
-    return changed, {
-        "before_header": path,
-        "after_header": path,
-        "before": before,
-        "after": module.params["config"],
-    }
-
-
-def ensure_root_token(module):
-    """A new random token when the file is missing; an existing one is kept as it is."""
-    path = module.params["root_token_file"]
-    if os.path.exists(path):
-        return set_attributes(module, path, "0600", False)
-    if not module.check_mode:
-        token = "".join(secrets.choice(TOKEN_CHARS) for position in range(40))
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as handle:
-            handle.write(token)
-        set_attributes(module, path, "0600", True)
-    return True
-
-
-# setsid: the server leaves the module's session and outlives it; its output goes to the log.
-START_SCRIPT = 'umask 077; setsid nohup "$0" "$@" > "$DEV_SERVER_LOG" 2>&1 < /dev/null & echo $!'
-
-
-def start(module):
-    """Start the server in the background; its process ID."""
-    params = module.params
-    with open(params["root_token_file"]) as handle:
-        token = handle.read().strip()
-    argv = [
-        "/bin/sh",
-        "-c",
-        START_SCRIPT,
-        params["binary"],
-        "server",
-        "-dev",
-        "-dev-listen-address=" + params["listen_address"],
-        "-config=" + params["config_file"],
-    ]
-    environment = {
-        "VAULT_DEV_ROOT_TOKEN_ID": token,
-        "BAO_DEV_ROOT_TOKEN_ID": token,
-        "DEV_SERVER_LOG": params["log_file"],
-    }
-    rc, out, err = module.run_command(argv, environ_update=environment)
-    if rc != 0 or not out.strip().isdigit():
-        module.fail_json(msg=f"Could not start {params['binary']}: {err.strip() or rc}")
-    pid = int(out.strip())
-    with open(params["pid_file"], "w") as handle:
-        handle.write(f"{pid}\n")
-    return pid
-
-
-def running(pid):
-    """Whether the process is alive (a zombie, exited but not reaped yet, is not)."""
-    try:
-        with open(f"/proc/{pid}/stat") as handle:
-            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return False
-
-
-def wait_active(module, pid):
-    deadline = time.monotonic() + module.params["start_timeout"]
-    status = health(module, module.params["api_addr"])
-    while status != 200:
-        if pid is not None and not running(pid):
-            module.fail_json(
-                msg=f"The dev server exited before it answered; see {module.params['log_file']}.",
-                status=status,
-            )
-        if time.monotonic() > deadline:
-            module.fail_json(
-                msg=f"The server at {module.params['api_addr']} did not become active within "
-                f"{module.params['start_timeout']} s (last /v1/sys/health status {status}).",
-                status=status,
-            )
-        time.sleep(0.25)
-        status = health(module, module.params["api_addr"], timeout=2)
-    return status
+from ansible_collections.webex_vault.oauthapp.plugins.module_utils.dev_server import (
+    ARGUMENT_SPEC,
+    ensure,
+)
+from ansible_collections.webex_vault.oauthapp.plugins.module_utils.host_task import (
+    Host,
+    HostTaskError,
+)
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec={
-            "binary": {"type": "path", "required": True},
-            "listen_address": {"type": "str", "required": True},
-            "api_addr": {"type": "str", "required": True},
-            "config": {"type": "str", "required": True},
-            "config_file": {"type": "path", "required": True},
-            "data_dir": {"type": "path", "required": True},
-            "plugin_directory": {"type": "path", "required": True},
-            "root_token_file": {"type": "path", "required": True},
-            "log_file": {"type": "path", "required": True},
-            "pid_file": {"type": "path", "required": True},
-            "owner": {"type": "str", "default": ""},
-            "group": {"type": "str", "default": ""},
-            "start_timeout": {"type": "int", "default": 30},
-        },
-        supports_check_mode=True,
-    )
-    params = module.params
-    diffs = []
-    changed = False
-    for path in (params["data_dir"], params["plugin_directory"]):
-        directory_changed, before = ensure_directory(module, path)
-        changed |= directory_changed
-        if before == "absent":
-            diffs.append(
-                {
-                    "before_header": path,
-                    "after_header": path,
-                    "before": {"state": "absent"},
-                    "after": {"state": "directory"},
-                }
-            )
-    # Without its directory (check mode on a new host) nothing below can be looked at.
-    config_changed, config_diff = (
-        ensure_config(module) if os.path.isdir(params["data_dir"]) else (True, None)
-    )
-    if config_diff is not None and config_changed:
-        diffs.append(config_diff)
-    changed |= config_changed
-    changed |= ensure_root_token(module) if os.path.isdir(params["data_dir"]) else True
+    # The action plugin of the same name runs ensure() itself when the host is the controller.
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
 
-    status = health(module, params["api_addr"])
-    started = status not in ANSWERING
-    if not started and config_changed:
-        module.warn(
-            f"{params['config_file']} changed but the dev server at {params['api_addr']} keeps "
-            "running with the old one; stop it (make down) to apply it."
-        )
-    pid = None
-    if started and not module.check_mode:
-        pid = start(module)
-    if status != 200 and not module.check_mode:
-        status = wait_active(module, pid)
-    module.exit_json(
-        changed=changed or started,
-        status=status,
-        started=started,
-        config_changed=config_changed,
-        diff=diffs,
-    )
+    def run_command(argv, environ_update):
+        return module.run_command(argv, environ_update=environ_update)
+
+    host = Host(module.check_mode, run_command=run_command, warn=module.warn)
+    try:
+        result = ensure(module.params, host)
+    except HostTaskError as exc:
+        module.fail_json(msg=exc.msg, **exc.details)
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ extends_documentation_fragment:
   - ansible.builtin.action_common_attributes.flow
   - ansible.builtin.action_common_attributes.actiongroups
   - community.hashi_vault.connection
-  - community.hashi_vault.auth
+  - webex_vault.oauthapp.vault_auth
   - webex_vault.oauthapp.vault_action
 options:
   name:

@@ -22,7 +22,7 @@ extends_documentation_fragment:
   - ansible.builtin.action_common_attributes.flow
   - ansible.builtin.action_common_attributes.actiongroups
   - community.hashi_vault.connection
-  - community.hashi_vault.auth
+  - webex_vault.oauthapp.vault_auth
   - webex_vault.oauthapp.vault_action
 options:
   path:
@@ -77,6 +77,14 @@ options:
       - Options left out are kept.
       - A different C(version) is refused, as it would migrate the engine.
     type: dict
+  path_hint:
+    description:
+      - How a refusal names the setting that holds I(path) (a role variable); the message then
+        says what the path must be, for example C(oauthapp_webex_mount 'secret' must be free or
+        an 'oauthapp' engine, not a 'kv' engine).
+      - Empty names the path only.
+    type: str
+    default: ""
 """
 
 EXAMPLES = r"""

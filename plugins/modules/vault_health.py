@@ -19,13 +19,19 @@ description:
     (start it, initialise and unseal it, point at the active node).
   - Then, with I(check_token), logs in with the auth options and reads
     C(auth/token/lookup-self); fails unless the server accepts the credentials.
+  - The token the credentials carry (the given one, or the one an AppRole login obtained) is
+    returned as I(login), in the shape of community.hashi_vault.vault_login's result, for the
+    tasks after this one; the whole result is then hidden, as a C(no_log) task's is (a
+    failure's message is not). Register it; it never becomes a fact.
+  - A token that an AppRole login obtained (I(logged_in)) is the caller's to revoke when done,
+    with M(webex_vault.oauthapp.vault_logout); a token the caller gave is never revoked.
   - Reads only, in check mode as well; never reports a change.
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
   - ansible.builtin.action_common_attributes.actiongroups
   - community.hashi_vault.connection
-  - community.hashi_vault.auth
+  - webex_vault.oauthapp.vault_auth
   - webex_vault.oauthapp.vault_action
 options:
   check_token:
@@ -57,22 +63,37 @@ options:
       - C(/v1/sys/leader) then says whether this node is the active one (I(active)).
     type: bool
     default: false
-  token_fact:
+  refused_ok:
     description:
-      - Name of a host fact that receives the token the checked credentials carry (the token
-        itself, or the one an AppRole login returned), for the tasks after this one.
-      - The whole result is then hidden, as a C(no_log) task's is; a failure's message is not.
-    type: str
-    default: ""
+      - Report credentials the server refuses (I(token_accepted) false, no I(login)) instead of
+        failing; the health gate still fails.
+    type: bool
+    default: false
 """
 
 EXAMPLES = r"""
-- name: Stop unless the server is active and accepts the token
+- name: Stop unless the server is active, and log in with AppRole
   webex_vault.oauthapp.vault_health:
     url: https://vault.example.com:8200
-    token: "{{ vault_token }}"
+    auth_method: approle
+    role_id: "{{ admin_role_id }}"
+    secret_id: "{{ admin_secret_id }}"
     url_hint: vault_api_url
-    credentials_hint: vault_api_token (or VAULT_TOKEN)
+    credentials_hint: the admin AppRole
+  register: vault_login
+
+- name: Use the login's token
+  webex_vault.oauthapp.secrets_mount:
+    url: https://vault.example.com:8200
+    token: "{{ vault_login.login.auth.client_token }}"
+    path: kv
+    type: kv-v2
+
+- name: Give the login's token up
+  webex_vault.oauthapp.vault_logout:
+    url: https://vault.example.com:8200
+    token: "{{ vault_login.login.auth.client_token }}"
+  when: vault_login.logged_in
 """
 
 RETURN = r"""
@@ -86,7 +107,26 @@ url:
   returned: success
   type: str
 active:
-  description: Whether this node is the active one (always true without I(standby_ok)).
+  description:
+    - Whether this node is the active one; with I(standby_ok) as C(/v1/sys/leader) says (a
+      server without HA is active when it serves).
   returned: success
   type: bool
+token_accepted:
+  description: Whether the server accepted the credentials (with I(check_token)).
+  returned: success
+  type: bool
+logged_in:
+  description: Whether an AppRole login of this task obtained the token (revoke it when done).
+  returned: success
+  type: bool
+login:
+  description: The token the credentials carry and what lookup-self says of it.
+  returned: success, with I(check_token), when the server accepts the credentials
+  type: dict
+  contains:
+    auth:
+      description: C(client_token), C(accessor), C(policies), C(renewable), C(lease_duration).
+      type: dict
+      returned: always
 """

@@ -2,26 +2,16 @@
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
 # SPDX-License-Identifier: Apache-2.0
 """The base of this collection's actions: check the task's options (community.hashi_vault's
-connection and auth options, then the action's own), log in to Vault, then one
-read -> compare -> write, all in the controller process: no module is sent to any host."""
+connection and auth option names, then the action's own), log in to Vault through the one
+client, then one read -> compare -> write, all in the controller process: no module is sent to
+any host. A token the action's own login obtained is revoked before it returns."""
 
 from __future__ import annotations
 
 from ansible.module_utils.common.parameters import remove_values
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
-from ansible_collections.community.hashi_vault.plugins.module_utils._authenticator import (
-    HashiVaultAuthenticator,
-)
-from ansible_collections.community.hashi_vault.plugins.module_utils._connection_options import (
-    HashiVaultConnectionOptions,
-)
-from ansible_collections.community.hashi_vault.plugins.module_utils._hashi_vault_common import (
-    HashiVaultHelper,
-    HashiVaultHVACError,
-    HashiVaultOptionAdapter,
-    HashiVaultValueError,
-)
+from ansible_collections.webex_vault.oauthapp.plugins.plugin_utils import vault_client
 from ansible_collections.webex_vault.oauthapp.plugins.plugin_utils.vault_api import (
     VaultApi,
     VaultApiError,
@@ -29,15 +19,7 @@ from ansible_collections.webex_vault.oauthapp.plugins.plugin_utils.vault_api imp
 
 display = Display()
 
-# hvac is imported here, with the action plugins, in ansible-playbook's own process: each task's
-# worker process is forked from it, so a run imports hvac once instead of once per Vault task.
-# Without hvac, community.hashi_vault's helper says what to install when an action runs.
-try:
-    import hvac  # noqa: F401 pylint: disable=unused-import
-except ImportError:
-    hvac = None
-
-CONNECTION_SPEC = {**HashiVaultConnectionOptions.ARGSPEC, **HashiVaultAuthenticator.ARGSPEC}
+CONNECTION_SPEC = vault_client.OPTIONS
 
 
 class ReconcileError(Exception):
@@ -48,18 +30,46 @@ def diff(header: str, before: dict | str, after: dict | str) -> dict:
     return {"before_header": header, "after_header": header, "before": before, "after": after}
 
 
+def no_log_values(spec: dict, args: dict) -> set[str]:
+    """Every value of an option marked no_log (suboptions included), as remove_values takes them."""
+    found: set[str] = set()
+    for name, rule in spec.items():
+        value = (args or {}).get(name)
+        if value in (None, "", [], {}):
+            continue
+        if rule.get("no_log"):
+            found.update(_strings(value))
+        elif rule.get("options") and isinstance(value, dict):
+            found |= no_log_values(rule["options"], value)
+        elif rule.get("options") and isinstance(value, list):
+            for item in value:
+                found |= no_log_values(rule["options"], item if isinstance(item, dict) else {})
+    return found
+
+
+def _strings(value) -> set[str]:
+    if isinstance(value, dict):
+        return {text for item in value.values() for text in _strings(item)}
+    if isinstance(value, (list, tuple, set)):
+        return {text for item in value for text in _strings(item)}
+    return {str(value)}
+
+
 class VaultAction(ActionBase):
     TRANSFERS_FILES = False
     _requires_connection = False
     _supports_check_mode = True
     _supports_async = False
 
-    # The action's own options and rules, checked beside community.hashi_vault's.
+    # The action's own options and rules, checked beside the connection's.
     OPTIONS: dict = {}
     REQUIRED_IF: list = []
+    # False for an action that calls only unauthenticated endpoints (init, unseal, status):
+    # it needs no token and sends none.
+    AUTHENTICATED = True
 
     def reconcile(self, api: VaultApi, args: dict) -> dict:
-        """Read, compare and, unless in check mode, write; return changed, diff and facts."""
+        """Read, compare and, unless in check mode, write; return changed, diff and more."""
         raise NotImplementedError
 
     @property
@@ -71,40 +81,30 @@ class VaultAction(ActionBase):
         # Values a reconcile step reads or makes that no result may show (issued secret IDs).
         self.secrets: set[str] = set()
         spec = {**CONNECTION_SPEC, **self.OPTIONS}
-        validation, args = self.validate_argument_spec(spec, required_if=self.REQUIRED_IF)
+        args = self.validate_argument_spec(spec, required_if=self.REQUIRED_IF)[1]
+        client = None
         try:
-            result.update(self.reconcile(self._login(args), args))
-        except (ReconcileError, VaultApiError, HashiVaultValueError, NotImplementedError) as exc:
+            client = self.new_client(args)
+            client.login()
+            result.update(self.reconcile(VaultApi(client), args))
+        except (ReconcileError, VaultApiError, NotImplementedError) as exc:
             result.update(failed=True, changed=False, msg=str(exc))
+        finally:
+            if client is not None:
+                client.logout()
         if not self._task.diff:
             result.pop("diff", None)
-        # No value of a no_log option leaves the action, whatever went wrong; the token may
-        # have come from VAULT_TOKEN or a token file, hence the second look at the options.
-        hidden = set(validation._no_log_values) | self.secrets
-        hidden.update(
-            str(args[name]) for name, rule in spec.items() if rule.get("no_log") and args.get(name)
-        )
-        return remove_values(result, hidden)
+        return self.hide(result, spec, args, client)
 
-    def _login(self, args: dict) -> VaultApi:
-        try:
-            helper = HashiVaultHelper()
-        except HashiVaultHVACError as exc:
-            raise ReconcileError(exc.msg) from None
-        options = HashiVaultOptionAdapter.from_dict(args)
-        connection = HashiVaultConnectionOptions(options, self._retry_callback)
-        authenticator = HashiVaultAuthenticator(options, display.warning, display.deprecated)
-        connection.process_connection_options()
-        client = helper.get_vault_client(**connection.get_hvac_connection_options())
-        authenticator.validate()
-        api = VaultApi(client, helper.get_hvac().exceptions)
-        api.login(args["auth_method"], authenticator.authenticate)
-        return api
+    def new_client(self, args: dict) -> vault_client.VaultClient:
+        """The client for the task's connection and auth options (not logged in yet)."""
+        options = args if self.AUTHENTICATED else {**args, "auth_method": "none"}
+        return vault_client.VaultClient(vault_client.settings(options), display.warning)
 
-    @staticmethod
-    def _retry_callback(retry_action):
-        def on_retry(retry):
-            if retry.total > 0 and retry_action == "warn":
-                display.warning(f"Vault request failed; {retry.total} retries left.")
-
-        return on_retry
+    def hide(self, result: dict, spec: dict, args: dict, client) -> dict:
+        """No value of a no_log option, no token (however it was found: an option, VAULT_TOKEN,
+        a token file, a login) and no secret a reconcile step met leaves the action."""
+        hidden = no_log_values(spec, args) | self.secrets
+        if client is not None:
+            hidden |= client.settings.secrets
+        return remove_values(result, {value for value in hidden if value})

@@ -33,6 +33,8 @@ Control API (JSON)
                                       hang and/or fail with `status`; no status means a slow
                                       but normal answer. A 429 carries Retry-After (1 s unless
                                       retry_after is given; null leaves it out). Faults queue.
+                                      "token" (access_token only) aims the fault at the
+                                      refreshes of that token's grant, and no other call.
   DELETE   /_emulator/faults          drop the queued faults
   GET      /_emulator/stats           request, grant, client-auth and fault counters; live tokens
   POST     /_emulator/reset           tokens, faults, stats, settings and users back to the start

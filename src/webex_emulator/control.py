@@ -99,12 +99,28 @@ def faults() -> Response:
     if request.method == "DELETE":
         state.clear_faults()
         return jsonify(queued=0)
-    endpoint, fault = parse_fault(json_object())
+    body = json_object()
+    endpoint, fault = parse_fault(body)
+    token = _optional_token(body)
+    if token is not None:
+        if endpoint != "access_token":
+            raise ControlError("token aims a fault at a grant's refreshes: access_token only.")
+        fault.grant_id = emulator_state().grant_of(token)
+        if fault.grant_id is None:
+            raise ControlError("No access or refresh token matches.", status=404)
     return jsonify(endpoint=endpoint, queued=state.add_fault(endpoint, fault))
 
 
 def parse_fault(body: Mapping[str, Any]) -> tuple[str, Fault]:
-    unknown = set(body) - {"endpoint", "count", "status", "error", "hang_seconds", "retry_after"}
+    unknown = set(body) - {
+        "endpoint",
+        "count",
+        "status",
+        "error",
+        "hang_seconds",
+        "retry_after",
+        "token",
+    }
     if unknown:
         raise ControlError(f"Unknown fault field(s): {', '.join(sorted(unknown))}.")
     endpoint = body.get("endpoint")

@@ -6,6 +6,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+from webex_emulator.records import IssuedToken
+
 FAULT_ENDPOINTS = ("access_token", "people_me")
 
 
@@ -16,6 +18,8 @@ class Fault:
     error: str | None
     hang_seconds: float
     retry_after: int | None
+    # Only the token calls that refresh this grant (the family of one consent); None: any call.
+    grant_id: str | None = None
 
 
 def new_stats() -> dict[str, dict[str, Any]]:
@@ -38,6 +42,14 @@ class FaultsAndCounters:
     _lock: threading.Lock
     _faults: dict[str, list[Fault]]
     _stats: dict[str, dict[str, Any]]
+    _access_tokens: dict[str, IssuedToken]
+    _refresh_tokens: dict[str, IssuedToken]
+
+    def grant_of(self, token: str | None) -> str | None:
+        """The grant a live refresh or access token belongs to (a fault may aim at it), or None."""
+        with self._lock:
+            record = self._refresh_tokens.get(token or "") or self._access_tokens.get(token or "")
+            return record.grant_id if record is not None else None
 
     def add_fault(self, endpoint: str, fault: Fault) -> int:
         with self._lock:
@@ -49,16 +61,17 @@ class FaultsAndCounters:
             for queue in self._faults.values():
                 queue.clear()
 
-    def take_fault(self, endpoint: str) -> Fault | None:
-        """The fault to apply to this call, if one is queued (faults apply in the order added)."""
+    def take_fault(self, endpoint: str, grant_id: str | None = None) -> Fault | None:
+        """The fault to apply to this call, if one is queued for it (faults apply in the order
+        added; one aimed at a grant only to the calls of that grant)."""
         with self._lock:
             queue = self._faults[endpoint]
-            if not queue:
+            fault = next((queued for queued in queue if queued.grant_id in (None, grant_id)), None)
+            if fault is None:
                 return None
-            fault = queue[0]
             fault.remaining -= 1
             if fault.remaining == 0:
-                queue.pop(0)
+                queue.remove(fault)
             self._stats["faults_injected"][endpoint] += 1
             return fault
 

@@ -80,11 +80,14 @@ def emulator_state() -> EmulatorState:
     return cast(EmulatorState, current_app.extensions["webex_emulator"])
 
 
-def apply_fault(endpoint: str, make_error: Callable[[int, str, str], Response]) -> Response | None:
-    """Take the next queued fault for endpoint: hang if asked, then return its error response,
-    or None when the fault only delays the call (a slow answer, not a failed one)."""
+def apply_fault(
+    endpoint: str, make_error: Callable[[int, str, str], Response], grant_id: str | None = None
+) -> Response | None:
+    """Take the next queued fault for endpoint (and this call's grant): hang if asked, then
+    return its error response, or None when the fault only delays the call (a slow answer, not
+    a failed one)."""
     state = emulator_state()
-    fault = state.take_fault(endpoint)
+    fault = state.take_fault(endpoint, grant_id)
     if fault is None:
         return None
     if fault.hang_seconds:

@@ -117,7 +117,10 @@ def access_token() -> Response:
     if latency_ms:
         state.stop_waiting.wait(latency_ms / 1000)
     state.count("requests", "access_token")
-    faulted = apply_fault("access_token", token_error)
+    # A refresh names its grant: a fault aimed at that grant applies to it alone.
+    refreshing = request.form.get("grant_type") == "refresh_token"
+    grant_id = state.grant_of(request.form.get("refresh_token")) if refreshing else None
+    faulted = apply_fault("access_token", token_error, grant_id)
     if faulted is not None:
         return faulted
     try:

@@ -7,8 +7,12 @@ and writes `<mount>/creds/<name>` and turns every failure a user can act on into
 `SampleError` whose message is one sentence that never contains a token.
 
 One module per concern: errors, settings (and env_file), vault (with vault_errors, the error
-mapping), tokens (the cache), connection (a long-running app's client) and webex.
+mapping), tokens (the cache), connection (a long-running app's client), webex, and cli (the
+CLI sample, the `webex-people-me` command).
 """
+
+# The distribution's version (pyproject.toml reads it): the collection's, galaxy.yml.
+__version__ = "1.0.0"
 
 from webex_vault.connection import VaultConnection
 from webex_vault.errors import (
@@ -44,6 +48,7 @@ from webex_vault.vault import (
 from webex_vault.webex import DEFAULT_RETRY_AFTER_SECONDS, retry_after_seconds, webex_people_me
 
 __all__ = [
+    "__version__",
     "DEFAULT_MARGIN_SECONDS",
     "DEFAULT_RETRY_AFTER_SECONDS",
     "AuthCodeURL",

@@ -8,7 +8,9 @@ from typing import Any, TypeVar
 
 import hvac
 
-from webex_vault.errors import VaultTokenInvalid
+from webex_vault.credential_health import read_health
+from webex_vault.credential_states import MISSING, Health
+from webex_vault.errors import CredentialMissing, VaultTokenInvalid
 from webex_vault.settings import Settings
 from webex_vault.tokens import DEFAULT_MARGIN_SECONDS, TokenProvider
 from webex_vault.vault import (
@@ -110,6 +112,14 @@ class VaultConnection:
     def credential(self, name: str) -> Credential:
         self._ensure_login()
         return self.tokens.credential(name)
+
+    def health(self, name: str) -> Health:
+        """How the credential is (credential_states); CredentialMissing when it is gone."""
+        mount = self.settings.oauthapp_mount
+        health = self._call(read_health, mount, name)
+        if health.state == MISSING:
+            raise CredentialMissing(mount, name)
+        return health
 
     def forget(self, name: str) -> None:
         self.tokens.forget(name)

@@ -45,8 +45,8 @@ class WebexUnauthorized(SampleError):
 
     def __init__(self, webex_message: str) -> None:
         super().__init__(
-            f"Webex rejected the access token (401: {webex_message}); re-authorize it: "
-            "run `make demo` or sign in again through the web app."
+            f"Webex rejected the access token (401: {webex_message}); re-authorize it: sign "
+            "in again through the web app (on the local demo, `make demo` does it)."
         )
 
 
@@ -101,8 +101,9 @@ class WebexRequestFailed(SampleError):
 def authorize_hint(mount: str, name: str) -> str:
     """How to (re-)authorize a credential, as the tail of a sentence."""
     return (
-        f"run `make demo`, sign in through the web app, or "
-        f"`bao write {mount}/creds/{name} server=<server> code=<code> redirect_url=<redirect URL>`"
+        f"sign in through the web app, or write a fresh authorization code with "
+        f"`bao write {mount}/creds/{name} server=<server> code=<code> redirect_url=<redirect URL>` "
+        "(on the local demo, `make demo` does it)"
     )
 
 

@@ -4,6 +4,7 @@ It starts what they need on 127.0.0.1, on free ports: the plugin mirror (mirror)
 emulator and its control client (emulator), and OpenBao or HashiCorp Vault dev servers
 provisioned by this repository's playbooks (stack). authorize runs the OAuth consent without
 a browser; molecule holds the scenarios' shared fixtures; samples imports a sample script.
+What several test modules share sits in modules of its own, imported by name (tests/README.md).
 """
 
 from webex_vault_testing.authorize import AuthorizationError, approve, authorize

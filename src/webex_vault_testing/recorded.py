@@ -104,3 +104,47 @@ def assert_one_sentence(message: str) -> None:
     assert "\n" not in message
     assert message[0].isupper() and message.endswith("."), message
     assert ACCESS_TOKEN not in message
+
+
+# --- The credential report: the plugin's warnings (both distributions word them alike) --------
+
+REFRESH_FAILING_WARNING = (
+    "2 attempt(s) to refresh this token failed, most recently: refresh failed: oauth2: cannot "
+    'fetch token: 503 SERVICE UNAVAILABLE\nResponse: {"error":"temporarily_unavailable",'
+    '"error_description":"Injected by the Webex emulator\'s fault API."}'
+)
+REVOKED_WARNING = (
+    "token will expire: refresh failed: server rejected request: invalid_grant: The refresh "
+    "token is invalid, expired or revoked."
+)
+
+
+def recorded_read_warned(seconds_left: float, *warnings: str) -> Answer:
+    """A read of a credential whose token still works, with the plugin's warnings."""
+    body = recorded_read_ok(seconds_left)
+    body["warnings"] = list(warnings) or None
+    return 200, body
+
+
+def index_answers(names: list[str], state_mount: str, mount: str) -> dict[tuple[str, str], Answer]:
+    """(method, path) -> answer of a KV version 2 state mount holding index entries for names
+    (one folder level, as the web app's webex/<id>): LIST of each folder, GET of each entry."""
+    metadata = f"/v1/{state_mount}/metadata/{mount}/index"
+    top = sorted({name.split("/")[0] + ("/" if "/" in name else "") for name in names})
+    answers: dict[tuple[str, str], Answer] = {("LIST", metadata): (200, {"data": {"keys": top}})}
+    for folder in {name.split("/")[0] for name in names if "/" in name}:
+        below = sorted(name.split("/", 1)[1] for name in names if name.startswith(f"{folder}/"))
+        answers[("LIST", f"{metadata}/{folder}")] = (200, {"data": {"keys": below}})
+    for name in names:
+        entry = {
+            "name": name,
+            "mount": mount,
+            "server": "webex-myapp",
+            "created_by": "test",
+            "created_at": "2026-12-05T19:00:00Z",
+        }
+        answers[("GET", f"/v1/{state_mount}/data/{mount}/index/{name}")] = (
+            200,
+            {"data": {"data": entry, "metadata": {"version": 1}}},
+        )
+    return answers

@@ -49,6 +49,9 @@ class Stack:
     env: dict[str, str]
     port: int
     first_run: subprocess.CompletedProcess[str] | None = None
+    # Set by tests that restart the server themselves (webex_vault_testing.server_control).
+    server_process: subprocess.Popen[bytes] | None = None
+    cluster_port: int | None = None
 
     @property
     def url(self) -> str:

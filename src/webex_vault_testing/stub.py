@@ -49,7 +49,8 @@ class Stub:
                 self.end_headers()
                 self.wfile.write(data)
 
-            do_GET = do_POST = do_PUT = do_DELETE = _serve
+            # LIST: what hvac sends to list a KV version 2 folder.
+            do_GET = do_POST = do_PUT = do_DELETE = do_LIST = _serve
 
             def log_message(self, *args: Any) -> None:
                 pass

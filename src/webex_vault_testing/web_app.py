@@ -29,6 +29,7 @@ from webex_vault import (
     VaultTokenInvalid,
     VaultUnreachable,
 )
+from webex_vault.credential_states import Health, classify
 from webex_vault_testing.authorize import approve
 from webex_vault_testing.base import REDIRECT_URL
 from webex_vault_testing.emulator import Emulator
@@ -50,6 +51,8 @@ class PluginStandIn:
         self.deletes: list[str] = []
         self.forgotten: list[str] = []
         self.authorize_url: str | None = None  # overrides the URL auth_code_url returns
+        # name -> (status, body) the plugin answers to a read, instead of the stored token's
+        self.answers: dict[str, tuple[int, dict[str, Any]]] = {}
 
     def _maybe_fail(self, operation: str) -> None:
         if operation in self.fail:
@@ -101,6 +104,18 @@ class PluginStandIn:
         if name not in self.creds:
             raise CredentialMissing("oauthapp", name)
         return self.creds[name]
+
+    def health(self, name: str) -> Health:
+        """What VaultConnection.health says: the plugin's answer (or the stored credential's
+        expiry and warnings) classified."""
+        self._maybe_fail("read")
+        if name not in self.creds:
+            raise CredentialMissing("oauthapp", name)
+        credential = self.creds[name]
+        expire = credential.expire_time.isoformat() if credential.expire_time else None
+        default = (200, {"data": {"expire_time": expire}, "warnings": list(credential.warnings)})
+        status, body = self.answers.get(name, default)
+        return classify(status, body, datetime.now(UTC))
 
     def forget(self, name: str) -> None:
         self.forgotten.append(name)

@@ -1,6 +1,6 @@
 """Stand-ins for what webex_vault_web.credentials.Credentials works with: a Vault that caches
-like VaultConnection, last-use records in memory, and the app built around them with a clock
-the test moves. tests/integration/test_web_credentials.py runs the real ones."""
+like VaultConnection, last-use records and index entries in memory, and the app built around
+them with a clock the test moves. tests/integration/test_web_credentials.py runs the real ones."""
 
 from __future__ import annotations
 
@@ -10,7 +10,15 @@ from typing import Any
 
 from flask import Flask
 
-from webex_vault import AuthCodeURL, Credential, CredentialMissing, Settings, VaultPermissionDenied
+from webex_vault import (
+    AuthCodeURL,
+    AuthorizationFailed,
+    Credential,
+    CredentialMissing,
+    Settings,
+    VaultPermissionDenied,
+)
+from webex_vault.credential_states import HEALTHY, Health
 from webex_vault_testing.clock import FakeClock
 from webex_vault_web import create_app
 
@@ -32,6 +40,8 @@ class CachingVault:
         raise NotImplementedError
 
     def write_authorization_code(self, name: str, code: str) -> None:
+        if code == "refused":  # what Webex answers to a code it does not know
+            raise AuthorizationFailed("Vault could not exchange the authorization code.")
         self.cache.pop(name, None)
         self.stored[name] = Credential(
             access_token=f"token-{code}",
@@ -47,6 +57,12 @@ class CachingVault:
             raise CredentialMissing("oauthapp", name)
         self.cache[name] = self.stored[name]
         return self.cache[name]
+
+    def health(self, name: str) -> Health:
+        self.reads += 1
+        if name not in self.stored:
+            raise CredentialMissing("oauthapp", name)
+        return Health(HEALTHY, "", 3600)
 
     def forget(self, name: str) -> None:
         self.cache.pop(name, None)
@@ -77,6 +93,22 @@ class MemoryRecords:
         self.last_used.pop(name, None)
 
 
+class MemoryIndex:
+    """The credential index's entries of the app, in memory."""
+
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+        self.fail_remove: Exception | None = None
+
+    def register(self, name: str) -> None:
+        self.names.add(name)
+
+    def remove(self, name: str) -> None:
+        if self.fail_remove is not None:
+            raise self.fail_remove
+        self.names.discard(name)
+
+
 def web_settings(**changes: Any) -> Settings:
     values: dict[str, Any] = {
         "vault_addr": "http://127.0.0.1:9",
@@ -88,13 +120,18 @@ def web_settings(**changes: Any) -> Settings:
 
 
 def app_with(
-    vault: CachingVault, records: MemoryRecords, clock: FakeClock, **changes: Any
+    vault: CachingVault,
+    records: MemoryRecords,
+    clock: FakeClock,
+    index: MemoryIndex | None = None,
+    **changes: Any,
 ) -> Flask:
     return create_app(
         {
             "WEBEX_VAULT_SETTINGS": web_settings(**changes),
             "WEBEX_VAULT_CONNECTION": vault,
             "WEBEX_VAULT_USAGE_RECORDS": records,
+            "WEBEX_VAULT_CREDENTIAL_INDEX": index,
             "WEBEX_VAULT_CLOCK": clock,
             "SECRET_KEY": "k" * 64,
         }

@@ -8,8 +8,9 @@ one blueprint per concern:
   errors.py    a page for every failure, from the table in problems.py
   security.py  CSRF tokens, response headers, a request log without query strings
   extension.py what the handlers share: settings, the Vault connection, the Webex session
-  credentials.py  re-reads every credential from Vault every 30 s, records its last use
-               (usage.py) and prunes the idle ones (commands.py: `flask prune-credentials`)
+  credentials.py  re-reads every credential from Vault every 30 s, records its last use and
+               its index entry (usage.py) and prunes the idle ones (commands.py:
+               `flask prune-credentials`)
 
 The plugin refreshes the tokens; this app only ever sees short-lived access tokens, in memory.
 samples/people_me_flask.py is the entry point (`flask --app people_me_flask run`, or a
@@ -32,9 +33,9 @@ from flask import Flask
 from webex_vault import Settings, SettingsError, VaultConnection
 
 from . import auth, commands, errors, people, security
-from .credentials import Credentials, UsageRecords, Vault
+from .credentials import CredentialIndex, Credentials, UsageRecords, Vault
 from .extension import EXTENSION, WebApp
-from .usage import VaultUsageRecords
+from .usage import VaultCredentialIndex, VaultUsageRecords
 
 __all__ = ["create_app"]
 
@@ -52,9 +53,9 @@ def create_app(
     Settings come from the environment and the env file that WEBEX_VAULT_WEB_ENV_FILE names
     (else `default_env_file`); `environ` replaces the process environment when given. Tests
     may pass WEBEX_VAULT_SETTINGS (a Settings),
-    WEBEX_VAULT_CONNECTION (a VaultConnection, or a stand-in), WEBEX_VAULT_USAGE_RECORDS (see
-    credentials.py) and WEBEX_VAULT_CLOCK (Unix time, for credentials.py) in `test_config`,
-    and any Flask setting such as SECRET_KEY or DEBUG.
+    WEBEX_VAULT_CONNECTION (a VaultConnection, or a stand-in), WEBEX_VAULT_USAGE_RECORDS and
+    WEBEX_VAULT_CREDENTIAL_INDEX (see credentials.py) and WEBEX_VAULT_CLOCK (Unix time, for
+    credentials.py) in `test_config`, and any Flask setting such as SECRET_KEY or DEBUG.
     """
     app = Flask(__name__)
     app.config.update(test_config or {})
@@ -81,6 +82,7 @@ def create_app(
         credentials=Credentials(
             vault,
             _usage_records(app, settings, vault),
+            index=_index(app, settings, vault),
             max_idle_seconds=settings.oauthapp_credential_max_idle_seconds,
             clock=app.config.get("WEBEX_VAULT_CLOCK") or time.time,
         ),
@@ -118,6 +120,22 @@ def _usage_records(app: Flask, settings: Settings, vault: Vault) -> UsageRecords
             prefix=settings.oauthapp_credential_prefix,
         )
     return records
+
+
+def _index(app: Flask, settings: Settings, vault: Vault) -> CredentialIndex | None:
+    """Where the app registers its credentials for the operator's report (as the records:
+    not for the shared credential, and what a test passes as WEBEX_VAULT_CREDENTIAL_INDEX)."""
+    if settings.oauthapp_shared_credential:
+        return None
+    index: CredentialIndex | None = app.config.get("WEBEX_VAULT_CREDENTIAL_INDEX")
+    if index is None and isinstance(vault, VaultConnection):
+        index = VaultCredentialIndex(
+            vault.call,
+            state_mount=settings.oauthapp_state_mount,
+            oauthapp_mount=settings.oauthapp_mount,
+            server=settings.oauthapp_server,
+        )
+    return index
 
 
 def _secret_key(app: Flask, settings: Settings) -> str:

@@ -14,7 +14,12 @@
   (OAUTHAPP_CREDENTIAL_MAX_IDLE_SECONDS, 14 days by default): `flask --app people_me_flask
   prune-credentials`, and the waitress entry point every hour.
 
-The shared credential of the single-user mode is the operator's: it is never recorded or pruned.
+- **Every credential is in the index** (webex_vault.credential_index), which the operator report
+  reads: registered at sign-in before the code is exchanged (and removed again if the exchange
+  fails), removed with the credential at sign-out and by the pruning.
+
+The shared credential of the single-user mode is the operator's: it is never recorded, indexed
+or pruned here (the operator registers it, as the role does for the CLI's).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from webex_vault import AuthCodeURL, Credential, CredentialMissing, SampleError
+from webex_vault.credential_states import Health
 
 RECHECK_SECONDS = 30.0
 # How often, at most, an instance rewrites the last-use record of a credential in use.
@@ -44,6 +50,10 @@ class Vault(Protocol):
 
     def credential(self, name: str) -> Credential: ...
 
+    def health(self, name: str) -> Health:
+        """How the credential is; CredentialMissing when Vault holds none."""
+        ...
+
     def forget(self, name: str) -> None: ...
 
     def delete_credential(self, name: str) -> None: ...
@@ -57,6 +67,14 @@ class UsageRecords(Protocol):
     def last_uses(self) -> Iterator[tuple[str, float | None]]:
         """(credential name, last use or None when unreadable) of every record."""
         ...
+
+    def remove(self, name: str) -> None: ...
+
+
+class CredentialIndex(Protocol):
+    """The credential index's entries of this app (usage.py), or a test's."""
+
+    def register(self, name: str) -> None: ...
 
     def remove(self, name: str) -> None: ...
 
@@ -79,6 +97,7 @@ class Credentials:
         vault: Vault,
         records: UsageRecords | None,
         *,
+        index: CredentialIndex | None = None,
         max_idle_seconds: float,
         recheck_seconds: float = RECHECK_SECONDS,
         touch_seconds: float = TOUCH_SECONDS,
@@ -86,6 +105,7 @@ class Credentials:
     ) -> None:
         self.vault = vault
         self.records = records
+        self.index = index
         self.max_idle_seconds = max_idle_seconds
         self.recheck_seconds = recheck_seconds
         # A credential in use must be recorded well within its idle lifetime.
@@ -116,24 +136,43 @@ class Credentials:
         self._touch(name, now)
         return credential
 
+    def health(self, name: str) -> Health:
+        """How the credential is, read from Vault now (the /status page); its use is recorded."""
+        try:
+            health = self.vault.health(name)
+        except CredentialMissing:
+            self._drop(name)
+            raise
+        self._touch(name, self.clock())
+        return health
+
     def create(self, name: str, code: str) -> None:
         """Have Vault exchange a sign-in's code for the credential `name`.
 
-        The last-use record comes first: if it cannot be written, nothing is created that the
-        pruning could not find; if the exchange fails, the record is pruned in time."""
+        The last-use record and the index entry come first: if they cannot be written, nothing
+        is created that the pruning or the operator's report could not find; if the exchange
+        fails, the index entry goes again and the record is pruned in time."""
         now = self.clock()
         if self.records is not None:
             self.records.record(name, now)
             with self._lock:
                 self._touched_at[name] = now
-        self.vault.write_authorization_code(name, code)
+        if self.index is not None:
+            self.index.register(name)
+        try:
+            self.vault.write_authorization_code(name, code)
+        except SampleError:
+            self._unindex(name)
+            raise
         with self._lock:
             self._read_at.pop(name, None)
 
     def delete(self, name: str) -> None:
-        """Delete the credential (sign-out, a replaced sign-in), then its last-use record."""
+        """Delete the credential (sign-out, a replaced sign-in), then its index entry and its
+        last-use record."""
         self.vault.delete_credential(name)
         self._drop(name)
+        self._unindex(name)
         if self.records is not None:
             try:
                 self.records.remove(name)
@@ -158,6 +197,9 @@ class Credentials:
                 continue
             try:
                 self.vault.delete_credential(name)
+                # The record goes last: while it is there, the next pruning tries again.
+                if self.index is not None:
+                    self.index.remove(name)
                 self.records.remove(name)
             except SampleError as error:
                 _log.warning("Could not prune an idle credential: %s", error)
@@ -167,6 +209,14 @@ class Credentials:
             removed += 1
         _log.info("Pruned idle credentials: %d removed, %d kept, %d failed.", removed, kept, failed)
         return PruneResult(removed=removed, kept=kept, failed=failed)
+
+    def _unindex(self, name: str) -> None:
+        if self.index is None:
+            return
+        try:
+            self.index.remove(name)
+        except SampleError as error:  # the report shows it as missing until the pruning
+            _log.warning("Could not remove a credential from the index: %s", error)
 
     def _touch(self, name: str, now: float) -> None:
         if self.records is None:

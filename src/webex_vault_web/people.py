@@ -1,5 +1,7 @@
 """The pages of a signed-in visitor: / greets them with their Webex profile (GET /people/me
-with the access token Vault keeps for them), /status shows the token's expiry and server."""
+with the access token Vault keeps for them), /status shows how their credential is (the same
+states as the operator's report: webex_vault.credential_states) and when its token expires,
+with the Authorize button when only a new sign-in helps."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from flask import Blueprint, render_template
 
 from webex_vault import WebexRateLimited, WebexUnauthorized, webex_people_me
+from webex_vault.credential_states import EXPIRED, HEALTHY, REAUTHORIZE, classify, parse_time
 
 from .errors import Page, render_problem, render_unauthorized
 from .extension import web_app
@@ -23,11 +26,14 @@ def index() -> str | Page:
     name = app.credential_name()
     if name is None:
         return render_unauthorized()
-    access_token = app.credentials.credential(name).access_token
+    credential = app.credentials.credential(name)
     settings = app.settings
     try:
         person = webex_people_me(
-            app.webex, settings.webex_api_base_url, access_token, settings.http_timeout_seconds
+            app.webex,
+            settings.webex_api_base_url,
+            credential.access_token,
+            settings.http_timeout_seconds,
         )
     except WebexUnauthorized:
         app.credentials.forget(name)
@@ -43,11 +49,14 @@ def index() -> str | Page:
     else:
         allow_images_from([avatar_origin])
     emails = person.get("emails")
+    # The token works now; the plugin's warnings say whether it will keep working.
+    health = classify(200, {"warnings": list(credential.warnings)}, datetime.now(UTC))
     return render_template(
         "authorized.html",
         display_name=display_name if isinstance(display_name, str) else "",
         email=emails[0] if isinstance(emails, list) and emails else None,
         avatar=avatar,
+        health=None if health.state == HEALTHY else health,
     )
 
 
@@ -57,15 +66,17 @@ def status() -> str:
     name = app.credential_name()
     if name is None:
         return render_unauthorized()
-    credential = app.credentials.credential(name)
-    expire_time = credential.expire_time
+    # Read now, not from the token cache: the page is there to show what Vault says.
+    health = app.credentials.health(name)
+    expire_time = parse_time(health.expire_time)
     return render_template(
         "status.html",
         mount=app.settings.oauthapp_mount,
-        server=credential.server,
-        expire_time=expire_time.astimezone(UTC) if expire_time else None,
+        server=app.settings.oauthapp_server,
+        health=health,
+        expire_time=expire_time,
         expires_in=in_words(expire_time - datetime.now(UTC)) if expire_time else None,
-        warnings=credential.warnings,
+        authorize=health.state in (REAUTHORIZE, EXPIRED),
     )
 
 

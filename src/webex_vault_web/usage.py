@@ -1,10 +1,13 @@
-"""The last use of each credential, kept in Vault's KV v2 state mount (see credentials.py).
+"""The last use of each credential, and its index entry, kept in Vault's KV v2 state mount
+(see credentials.py).
 
     <state mount>/data/<oauthapp mount>/last-use/<prefix>/<id>  {"last_used": <Unix time>}
 
+    <state mount>/data/<oauthapp mount>/index/<prefix>/<id>     (webex_vault.credential_index)
+
 The web app's policy (roles/oauthapp_webex/templates/webex-app.hcl.j2) lets it create, read and
-update these records and list and delete them under its own prefix, and nothing else in the
-state mount (where the role keeps its server fingerprints).
+update these records and list and delete them under its own prefix, create and delete its index
+entries, and nothing else in the state mount (where the role keeps its server fingerprints).
 """
 
 from __future__ import annotations
@@ -15,8 +18,11 @@ from typing import Any
 import hvac
 import hvac.exceptions
 
+from webex_vault.credential_index import IndexEntry, register_credential, unregister_credential
 from webex_vault.vault_errors import vault_errors
 
+# What the index says created the app's credentials.
+CREATED_BY = "web app sign-in"
 # Runs operation(client, *args) logged in to Vault, once more after a re-login
 # (webex_vault.VaultConnection's).
 Call = Callable[..., Any]
@@ -82,3 +88,21 @@ def _read_last_used(client: hvac.Client, mount: str, path: str) -> tuple[bool, f
 def _delete(client: hvac.Client, mount: str, path: str) -> None:
     with vault_errors(client, "delete", f"{mount}/metadata/{path}", mount=mount):
         client.secrets.kv.v2.delete_metadata_and_all_versions(path, mount_point=mount)
+
+
+class VaultCredentialIndex:
+    """CredentialIndex in the state mount: the app's entries of webex_vault.credential_index,
+    under its own prefix (its policy allows creating and deleting those, nothing else)."""
+
+    def __init__(self, call: Call, *, state_mount: str, oauthapp_mount: str, server: str) -> None:
+        self._call = call
+        self._state_mount = state_mount
+        self._mount = oauthapp_mount
+        self._server = server
+
+    def register(self, name: str) -> None:
+        entry = IndexEntry(name, self._mount, self._server, CREATED_BY)
+        self._call(register_credential, self._state_mount, entry)
+
+    def remove(self, name: str) -> None:
+        self._call(unregister_credential, self._state_mount, self._mount, name)

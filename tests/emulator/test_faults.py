@@ -1,6 +1,6 @@
-"""Tests for webex_emulator.faults: injected 429s and 5xx, faults queued in order, hangs and
-latency. The Flask app runs in-process with a fake clock (fixtures in conftest.py, requests shaped
-like golang.org/x/oauth2's in webex_vault_testing.emulator_app)."""
+"""Tests for webex_emulator.faults: injected 429s and 5xx, faults queued in order or aimed at one
+grant, hangs and latency. The Flask app runs in-process with a fake clock (fixtures in
+conftest.py, requests shaped like golang.org/x/oauth2's in webex_vault_testing.emulator_app)."""
 
 from __future__ import annotations
 
@@ -80,6 +80,27 @@ def test_faults_queue_in_order_and_can_be_cleared(client):
     control(client, "DELETE", "faults")
 
     assert refresh(client, "x").status_code == 400
+
+
+def test_a_fault_aimed_at_a_grant_fails_only_that_grants_refreshes(client):
+    """One user's refreshes fail while everyone else's work: the fault names one of the user's
+    tokens (the access token is the one a test can read from Vault)."""
+    first, second = new_tokens(client), new_tokens(client)
+    aimed = {"endpoint": "access_token", "status": 503, "count": 2, "token": first["access_token"]}
+    assert control(client, "POST", "faults", aimed).get_json()["queued"] == 2
+
+    assert refresh(client, second["refresh_token"]).status_code == 200
+    assert exchange(client, approve(client)).status_code == 200  # a sign-in is not that grant
+    assert refresh(client, first["refresh_token"]).status_code == 503
+    assert refresh(client, first["refresh_token"]).status_code == 503
+    assert refresh(client, first["refresh_token"]).status_code == 200  # used up
+
+
+def test_a_fault_aimed_at_an_unknown_token_is_refused(client):
+    body = {"endpoint": "access_token", "status": 503, "token": "no-such-token"}
+    assert control(client, "POST", "faults", body).status_code == 404
+    body = {"endpoint": "people_me", "status": 503, "token": "x"}
+    assert control(client, "POST", "faults", body).status_code == 400
 
 
 @pytest.mark.parametrize(

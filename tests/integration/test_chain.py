@@ -158,6 +158,22 @@ def test_cli_sample_prints_the_display_name_with_its_own_identity(matrix_stack):
     assert result.stdout.strip() == "User displayName: Demo User"
 
 
+def test_community_hashi_vault_reads_the_credential_with_the_app_identity(stack, tmp_path):
+    """docs/connection.md's example, as written there: community.hashi_vault.vault_read, logged
+    in with the CLI sample's own AppRole identity from its settings file."""
+    authorize_credential(stack, "people-me")
+    document = (REPO / "docs" / "connection.md").read_text()
+    example = document.split("<!-- read-credential-example:start -->")[1].split(
+        "<!-- read-credential-example:end -->"
+    )[0]
+    playbook = tmp_path / "read_credential.yml"
+    playbook.write_text(example.split("```yaml\n")[1].split("```")[0])
+    run = stack.playbook("-e", f"settings_file={stack.cli_env_file}", playbook=str(playbook))
+    assert run.returncode == 0, run.stdout[-5000:]
+    assert "The access token expires at 20" in run.stdout
+    assert read_token(stack, "people-me") not in run.stdout
+
+
 def test_cli_identity_cannot_read_another_credential(stack, credential_name):
     authorize_credential(stack, credential_name)
     result = run_cli(stack, OAUTHAPP_CREDENTIAL=credential_name)

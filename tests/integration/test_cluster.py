@@ -25,7 +25,7 @@ from webex_vault_testing import (
     build_plugin,
     free_port,
 )
-from webex_vault_testing.raft_cluster import LoopbackCluster, Node
+from webex_vault_testing.raft_cluster import PLAYBOOKS, LoopbackCluster, Node
 
 pytestmark = pytest.mark.integration
 
@@ -105,10 +105,13 @@ def test_the_configuration_joins_every_other_node(cluster):
 
 
 def test_init_happens_once_and_every_node_is_unsealed_with_the_same_keys(cluster):
-    hosts = recap_hosts(cluster.first_unseal.stdout)
+    output = cluster.first_unseal.stdout
+    hosts = recap_hosts(output)
     # Init (sys/init + the init file) on the first node only; every node gives its keys.
-    assert cluster.first_unseal.stdout.count("changed: [node1 -> localhost]") >= 1
-    assert re.findall(r"changed: \[(node\d)\] *$", cluster.first_unseal.stdout, re.M) == ["node1"]
+    for name in ("init | Initialise the server]", "init | Write the unseal keys and root token]"):
+        assert re.findall(r"changed: \[(node\d)\]", _task(output, name)) == ["node1"], name
+    unsealed = re.findall(r"changed: \[(node\d)\]", _tasks(output, "unseal_keys | Give as many"))
+    assert sorted(unsealed) == ["node1", "node2", "node3"]
     assert all(counters["failed"] == 0 for counters in hosts.values())
     statuses = sorted(node.health() for node in cluster.nodes)
     assert statuses == [200, 429, 429]
@@ -152,11 +155,28 @@ def test_api_writes_go_through_the_active_node_only(cluster):
     assert sorted(set(installed)) == ["node1", "node2", "node3"]
 
 
+def test_a_task_after_each_role_runs_on_every_node(cluster):
+    """The caller's play goes on on every node after each role: the roles make their API writes
+    through the active node by conditions, and never end the play for a standby."""
+    run = cluster.playbook(PLAYBOOKS / "callers_play.yml")
+    assert run.returncode == 0, failure(run.stdout)
+    for step in ("vault_server", "oauthapp_plugin", "oauthapp_webex", "app_access", "prune"):
+        ran = sorted(re.findall(rf"after {step} on (node\d)", run.stdout))
+        assert ran == ["node1", "node2", "node3"], (step, ran)
+    assert changed(run.stdout) == 0, run.stdout[-8000:]
+
+
 def _task(output: str, name: str) -> str:
     """The output of the first task whose header contains name."""
     start = output.index(name)
     end = output.find("\nTASK [", start)
     return output[start:end]
+
+
+def _tasks(output: str, name: str) -> str:
+    """The output of every task whose header contains name."""
+    blocks = re.split(r"^TASK \[", output, flags=re.M)[1:]
+    return "\n".join(block for block in blocks if name in block.split("]", 1)[0])
 
 
 def test_the_oauth_flow_works_through_a_standby(cluster, emulator):

@@ -19,16 +19,15 @@ from pathlib import Path
 import pytest
 import requests
 
-from .security_helpers import (
-    MOUNT,
-    SERVERS,
-    Background,
+from webex_vault_testing import SERVERS, free_port
+from webex_vault_testing import stack_for_test as new_stack
+from webex_vault_testing.oauthapp import MOUNT
+from webex_vault_testing.playbook_run import run_playbook
+from webex_vault_testing.processes import Background
+from webex_vault_testing.recording_emulator import start_emulator
+from webex_vault_testing.server_control import (
     enable_audit_device,
-    free_port,
-    new_stack,
     persistent_config,
-    run_playbook,
-    start_emulator,
     start_persistent_server,
     stop_server,
     unseal_persistent_server,
@@ -117,6 +116,8 @@ def security_stacks(
             security_emulators[name],
             server=security_server,
             oauthapp_webex_tuning=value,
+            # The credential report's fault test keeps its credentials under health/.
+            oauthapp_webex_operator_credentials=["health/*"],
         )
         for name, value in tuning.items()
     }

@@ -30,13 +30,11 @@ from pathlib import Path
 import pytest
 import requests
 
-from .security_helpers import (
-    BIN,
-    REPO,
-    free_port,
-    new_stack,
+from webex_vault_testing import BIN, REPO, free_port
+from webex_vault_testing import stack_for_test as new_stack
+from webex_vault_testing.recording_emulator import start_emulator
+from webex_vault_testing.server_control import (
     persistent_config,
-    start_emulator,
     start_persistent_server,
     stop_server,
     wait_healthy,

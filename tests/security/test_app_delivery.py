@@ -18,15 +18,12 @@ import requests
 from dotenv import dotenv_values
 from requests.adapters import HTTPAdapter
 
-from .security_helpers import (
-    MOUNT,
-    authorize_credential,
-    new_stack,
-    run_playbook,
-    run_sample,
-    start_emulator,
-    stop_server,
-)
+from webex_vault_testing import stack_for_test as new_stack
+from webex_vault_testing.oauthapp import MOUNT, authorize_credential
+from webex_vault_testing.playbook_run import run_playbook
+from webex_vault_testing.processes import run_sample
+from webex_vault_testing.recording_emulator import start_emulator
+from webex_vault_testing.server_control import stop_server
 
 pytestmark = pytest.mark.integration
 

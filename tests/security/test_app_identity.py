@@ -15,9 +15,9 @@ import hvac.exceptions
 import pytest
 from dotenv import dotenv_values
 
-from .security_helpers import (
+from webex_vault_testing import REDIRECT_URL
+from webex_vault_testing.oauthapp import (
     MOUNT,
-    REDIRECT_URL,
     SCOPE,
     SCOPES,
     SERVER,

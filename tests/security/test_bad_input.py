@@ -1,10 +1,11 @@
 """Bad input fails early, with one sentence that names the variable, and changes nothing.
 
-Every case runs the one stage playbook its input belongs to (or the sample it configures)
-against the provisioned security stack. The server's catalog, mounts, auth methods, policies,
-AppRole roles, plugin configuration, server configuration, plugin directory and settings files
-are read with the root token before and after the whole batch and must be identical; each run
-must also report changed=0 and fail in a validation task (argument spec, assert, health gate).
+Every case (a table in bad_input_cases.yml) runs the one stage playbook its input belongs to (or
+the sample it configures) against the provisioned security stack. The server's catalog, mounts,
+auth methods, policies, AppRole roles, plugin configuration, server configuration, plugin
+directory and settings files are read with the root token before and after the whole batch and
+must be identical; each run must also report changed=0 and fail in a validation task (argument
+spec, assert, health gate).
 
 The playbook runs are independent and change nothing, so they run a few at a time; each case is
 still reported on its own.
@@ -20,19 +21,17 @@ import re
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
+import yaml
 
-from .security_helpers import (
-    OUTPUT_DIR,
-    authorize_credential,
-    diff_snapshots,
-    free_port,
-    new_stack,
-    run_playbook,
-    run_sample,
-    server_snapshot,
-)
+from webex_vault_testing import free_port
+from webex_vault_testing import stack_for_test as new_stack
+from webex_vault_testing.base import OUTPUT_DIR
+from webex_vault_testing.oauthapp import authorize_credential
+from webex_vault_testing.playbook_run import diff_snapshots, run_playbook, server_snapshot
+from webex_vault_testing.processes import run_sample
 
 pytestmark = pytest.mark.integration
 
@@ -63,361 +62,10 @@ class Case:
     args: tuple[str, ...] = ()  # scripts only
 
 
+# One run per case; the cases are a table in bad_input_cases.yml.
 CASES: list[Case] = [
-    # --- oauthapp_plugin (playbooks/oauthapp.yml) ---
-    Case(
-        "plugin-unknown-distribution",
-        "oauthapp",
-        "oauthapp_plugin_distribution",
-        "must be one of: openbao, puppetlabs",
-        {"oauthapp_plugin_distribution": "hashicorp"},
-    ),
-    Case(
-        "plugin-version-two-parts",
-        "oauthapp",
-        "oauthapp_plugin_version",
-        "must be a release number",
-        {"oauthapp_plugin_version": "3.1"},
-    ),
-    Case(
-        "plugin-sha256-not-hex",
-        "oauthapp",
-        "oauthapp_plugin_archive_sha256",
-        "64 hexadecimal characters",
-        {"oauthapp_plugin_archive_sha256": "z" * 64},
-    ),
-    Case(
-        "plugin-sha256-mismatch",
-        "oauthapp",
-        "oauthapp_plugin_archive_sha256",
-        "does not match",
-        {"oauthapp_plugin_archive_sha256": "0123456789abcdef" * 4},
-    ),
-    Case(
-        "plugin-base-url-ftp",
-        "oauthapp",
-        "oauthapp_plugin_base_url",
-        r"must be an http\(s\):// or file:// URL",
-        {"oauthapp_plugin_base_url": "ftp://mirror/x"},
-    ),
-    Case(
-        "plugin-base-url-plain-http-remote",
-        "oauthapp",
-        "oauthapp_plugin_base_url",
-        r"must be https:// \(plain http:// only for a loopback mirror\)",
-        {"oauthapp_plugin_base_url": "http://mirror.example.com/oauthapp"},
-    ),
-    Case(
-        "plugin-checksum-neither-pinned-nor-trusted",
-        "oauthapp",
-        "oauthapp_plugin_archive_sha256",
-        "pin the release archive's sha256",
-        {"oauthapp_plugin_trust_published_checksum": False},
-    ),
-    Case(
-        "plugin-directory-relative",
-        "oauthapp",
-        "oauthapp_plugin_directory",
-        "must be absolute paths",
-        {"oauthapp_plugin_directory": "plugins"},
-    ),
-    Case(
-        "plugin-directory-missing",
-        "oauthapp",
-        "oauthapp_plugin_directory",
-        "not a directory",
-        {"oauthapp_plugin_directory": "/nonexistent/webex-vault/plugins"},
-    ),
-    Case(
-        "plugin-catalog-name-path",
-        "oauthapp",
-        "oauthapp_plugin_catalog_name",
-        "a plain name",
-        {"oauthapp_plugin_catalog_name": "oauth/app"},
-    ),
-    # --- oauthapp_webex (playbooks/oauthapp.yml) ---
-    Case(
-        "webex-client-id-empty",
-        "oauthapp",
-        "oauthapp_webex_client_id",
-        "is empty",
-        env={"WEBEX_CLIENT_ID": ""},
-    ),
-    Case(
-        "webex-client-secret-empty",
-        "oauthapp",
-        "oauthapp_webex_client_secret",
-        "is empty",
-        env={"WEBEX_CLIENT_SECRET": ""},
-    ),
-    Case(
-        "webex-token-url-plain-http",
-        "oauthapp",
-        "oauthapp_webex_token_url",
-        "must be an https:// URL",
-        {
-            "oauthapp_webex_authorize_url": "https://webexapis.com/v1/authorize",
-            "oauthapp_webex_token_url": "http://webexapis.com/v1/access_token",
-            "oauthapp_webex_allow_insecure_urls": False,
-        },
-    ),
-    Case(
-        "webex-mount-reserved",
-        "oauthapp",
-        "oauthapp_webex_mount",
-        "must be a mount path",
-        {"oauthapp_webex_mount": "sys"},
-    ),
-    Case(
-        "webex-mount-used-by-kv",
-        "oauthapp",
-        "oauthapp_webex_mount",
-        "must be free or an 'oauthapp' engine",
-        {"oauthapp_webex_mount": "secret"},
-    ),
-    Case(
-        "webex-tuning-leeway-below-one",
-        "oauthapp",
-        "oauthapp_webex_tuning.tune_provider_timeout_expiry_leeway_factor",
-        "a number from 1",
-        {"oauthapp_webex_tuning": {"tune_provider_timeout_expiry_leeway_factor": 0.5}},
-    ),
-    Case(
-        "webex-auth-url-params-redirect",
-        "oauthapp",
-        "oauthapp_webex_auth_url_params",
-        "must not set redirect_uri",
-        {"oauthapp_webex_auth_url_params": {"redirect_uri": "https://attacker.example/cb"}},
-    ),
-    Case(
-        "webex-previous-secret-is-current",
-        "oauthapp",
-        "oauthapp_webex_client_secrets_previous",
-        "other than",
-        {"oauthapp_webex_client_secrets_previous": ["rotating-secret"]},
-        env={"WEBEX_CLIENT_SECRET": "rotating-secret"},
-    ),
-    # --- app access (playbooks/app_access.yml) ---
-    Case(
-        "access-approle-mount-space",
-        "app_access",
-        "oauthapp_webex_approle_mount",
-        "must be a mount path",
-        {"oauthapp_webex_approle_mount": "app role"},
-    ),
-    Case(
-        "access-cli-credential-wildcard",
-        "app_access",
-        "oauthapp_webex_cli_credential",
-        "must be a credential name",
-        {"oauthapp_webex_cli_credential": "*"},
-    ),
-    Case(
-        "access-redirect-policy-injection",
-        "app_access",
-        "oauthapp_webex_app_redirect_url",
-        "must be the web app's https:// callback URL",
-        {
-            "oauthapp_webex_app_redirect_url": 'http://localhost:5000/auth"] } '
-            'path "sys/*" { capabilities = ["sudo'
-        },
-    ),
-    Case(
-        "access-redirect-plain-http",
-        "app_access",
-        "oauthapp_webex_app_redirect_url",
-        "must be the web app's https:// callback URL",
-        {"oauthapp_webex_app_redirect_url": "http://app.example.com/auth"},
-    ),
-    Case(
-        "access-token-ttl-above-max",
-        "app_access",
-        "oauthapp_webex_app_token_ttl",
-        "at most",
-        {"oauthapp_webex_app_token_ttl": 7200},
-    ),
-    Case(
-        "access-env-file-missing-dir",
-        "app_access",
-        "oauthapp_webex_cli_env_file",
-        "existing directory",
-        {"oauthapp_webex_cli_env_file": "/nonexistent/dir/cli.env"},
-    ),
-    Case(
-        "access-env-vault-addr",
-        "app_access",
-        "oauthapp_webex_env_vault_addr",
-        "must be an http:// or https:// URL",
-        {"oauthapp_webex_env_vault_addr": "vault:8200"},
-    ),
-    Case(
-        "access-env-vault-namespace",
-        "app_access",
-        "oauthapp_webex_env_vault_namespace",
-        "must be empty or a namespace path",
-        {"oauthapp_webex_env_vault_namespace": "team-a\nVAULT_TOKEN=x"},
-    ),
-    # --- vault_server (playbooks/server.yml) ---
-    Case(
-        "server-unknown-mode",
-        "server",
-        "vault_server_mode",
-        "must be one of",
-        {"vault_server_mode": "production"},
-    ),
-    Case(
-        "server-listen-without-port",
-        "server",
-        "vault_server_listen_address",
-        "must be host:port",
-        {"vault_server_listen_address": "localhost"},
-    ),
-    # --- reaching the server (playbooks/oauthapp.yml) ---
-    Case(
-        "api-unreachable",
-        "oauthapp",
-        "vault_api_url",
-        "does not answer",
-        {"vault_api_url": "http://127.0.0.1:@free_port@"},
-    ),
-    Case(
-        "api-wrong-token",
-        "oauthapp",
-        "vault_api_token",
-        "does not accept",
-        {"vault_api_token": "s.not-a-token"},
-    ),
-    # --- the CLI sample (samples/people_me.py) and the authorization helper ---
-    Case(
-        "sample-env-file-malformed",
-        "people_me.py",
-        "WEBEX_VAULT_ENV_FILE",
-        r"line \d",
-        env={"WEBEX_VAULT_ENV_FILE": "@malformed_env@"},
-        exit_code=2,
-    ),
-    Case(
-        "sample-env-file-readable",
-        "people_me.py",
-        "chmod 600",
-        "other users may read it",
-        env={"WEBEX_VAULT_ENV_FILE": "@readable_env@"},
-        exit_code=2,
-    ),
-    Case(
-        "sample-env-file-missing",
-        "people_me.py",
-        "WEBEX_VAULT_ENV_FILE",
-        "which is not a file",
-        env={"WEBEX_VAULT_ENV_FILE": "/nonexistent/.env"},
-        exit_code=2,
-    ),
-    Case(
-        "sample-vault-addr-not-url",
-        "people_me.py",
-        "VAULT_ADDR",
-        "must be an http:// or https:// URL",
-        env={"VAULT_ADDR": "vault:8200"},
-        exit_code=2,
-    ),
-    Case(
-        "sample-vault-addr-closed-port",
-        "people_me.py",
-        "VAULT_ADDR",
-        "Cannot connect to Vault",
-        env={"VAULT_ADDR": "http://127.0.0.1:@free_port@"},
-        exit_code=7,
-    ),
-    Case(
-        "sample-secret-id-missing",
-        "people_me.py",
-        "VAULT_SECRET_ID",
-        "must be set too",
-        env={"VAULT_SECRET_ID": ""},
-        exit_code=2,
-    ),
-    Case(
-        "sample-secret-id-wrong",
-        "people_me.py",
-        "VAULT_SECRET_ID",
-        "rejected the AppRole login",
-        env={"VAULT_SECRET_ID": "00000000-0000-0000-0000-000000000000"},
-        exit_code=10,
-    ),
-    Case(
-        "sample-approle-mount-wrong",
-        "people_me.py",
-        "VAULT_APPROLE_MOUNT",
-        "AppRole login",
-        env={"VAULT_APPROLE_MOUNT": "no-such-approle"},
-        exit_code=10,
-    ),
-    Case(
-        "sample-token-wrong",
-        "people_me.py",
-        "VAULT_TOKEN",
-        "rejected the client token",
-        env={"WEBEX_VAULT_ENV_FILE": os.devnull, "VAULT_ADDR": "@url@", "VAULT_TOKEN": "s.bogus"},
-        exit_code=10,
-    ),
-    Case(
-        "sample-mount-traversal",
-        "people_me.py",
-        "OAUTHAPP_MOUNT",
-        "must be a Vault path",
-        env={"OAUTHAPP_MOUNT": "../sys"},
-        exit_code=2,
-    ),
-    Case(
-        "sample-credential-space",
-        "people_me.py",
-        "OAUTHAPP_CREDENTIAL",
-        "must be a Vault path",
-        env={"OAUTHAPP_CREDENTIAL": "people me"},
-        exit_code=2,
-    ),
-    Case(
-        "sample-timeout-text",
-        "people_me.py",
-        "HTTP_TIMEOUT_SECONDS",
-        "must be a number of seconds",
-        env={"HTTP_TIMEOUT_SECONDS": "soon"},
-        exit_code=2,
-    ),
-    Case(
-        "sample-cacert-missing",
-        "people_me.py",
-        "VAULT_CACERT",
-        "is not a file",
-        env={"VAULT_CACERT": "/nonexistent/ca.pem"},
-        exit_code=2,
-    ),
-    Case(
-        "sample-webex-url-ftp",
-        "people_me.py",
-        "WEBEX_API_BASE_URL",
-        "must be an http:// or https:// URL",
-        env={"WEBEX_API_BASE_URL": "ftp://webex"},
-        exit_code=2,
-    ),
-    Case(
-        "helper-no-token",
-        "authorize_user.py",
-        "VAULT_TOKEN",
-        "set VAULT_TOKEN",
-        env={"VAULT_ADDR": "@url@"},
-        exit_code=2,
-        args=("--credential", "people-me"),
-    ),
-    Case(
-        "helper-vault-addr-closed-port",
-        "authorize_user.py",
-        "VAULT_ADDR",
-        "Cannot connect to Vault",
-        env={"VAULT_ADDR": "http://127.0.0.1:@free_port@", "VAULT_TOKEN": "s.any"},
-        exit_code=1,
-        args=("--credential", "people-me"),
-    ),
+    Case(**{**entry, "args": tuple(entry.get("args", ()))})
+    for entry in yaml.safe_load(Path(__file__).with_name("bad_input_cases.yml").read_text())
 ]
 
 

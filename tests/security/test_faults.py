@@ -30,20 +30,18 @@ import time
 import pytest
 
 import webex_vault
-
-from .security_helpers import (
+from webex_vault_testing import REDIRECT_URL
+from webex_vault_testing.oauthapp import (
     MOUNT,
-    REDIRECT_URL,
     SERVER,
     SHORT_LIFETIME,
     authorize_credential,
-    catalog_entry,
-    forge_plugin_binary,
     get_code,
     raw,
-    run_playbook,
-    wait_for,
 )
+from webex_vault_testing.playbook_run import run_playbook
+from webex_vault_testing.processes import wait_for
+from webex_vault_testing.server_control import catalog_entry, forge_plugin_binary
 
 pytestmark = pytest.mark.integration
 

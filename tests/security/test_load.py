@@ -12,7 +12,9 @@ import subprocess
 
 import pytest
 
-from .security_helpers import BIN, OUTPUT_DIR, REPO, authorize_credential
+from webex_vault_testing import BIN, REPO
+from webex_vault_testing.base import OUTPUT_DIR
+from webex_vault_testing.oauthapp import authorize_credential
 
 pytestmark = pytest.mark.integration
 

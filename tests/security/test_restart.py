@@ -22,14 +22,12 @@ import hashlib
 
 import pytest
 
-from .security_helpers import (
-    MOUNT,
-    authorize_credential,
+from webex_vault_testing.oauthapp import MOUNT, authorize_credential, raw
+from webex_vault_testing.playbook_run import run_playbook
+from webex_vault_testing.processes import run_sample
+from webex_vault_testing.server_control import (
     catalog_entry,
     forge_plugin_binary,
-    raw,
-    run_playbook,
-    run_sample,
     start_persistent_server,
     stop_server,
     unseal_persistent_server,

@@ -21,8 +21,8 @@ import pytest
 from dotenv import dotenv_values
 
 import webex_vault
-
-from .security_helpers import MOUNT, authorize_credential, raw, run_playbook
+from webex_vault_testing.oauthapp import MOUNT, authorize_credential, raw
+from webex_vault_testing.playbook_run import run_playbook
 
 pytestmark = pytest.mark.integration
 

@@ -26,7 +26,9 @@ import time
 import pytest
 from dotenv import dotenv_values
 
-from .security_helpers import MOUNT, OUTPUT_DIR, authorize_credential, raw, run_sample
+from webex_vault_testing.base import OUTPUT_DIR
+from webex_vault_testing.oauthapp import MOUNT, authorize_credential, raw
+from webex_vault_testing.processes import run_sample
 
 pytestmark = pytest.mark.integration
 

@@ -55,26 +55,9 @@ def test_modules_are_at_most_300_lines() -> None:
 
 TESTS = REPO / "tests"
 MAX_TEST_LINES = 400
-# Still to move or split (issue 19, item 5): shared only through conftest.py and
-# webex_vault_testing, each test module within MAX_TEST_LINES. Nothing may be added here.
-PENDING = {
-    "tests/security/security_helpers.py",
-    "tests/security/test_admin_identity.py",
-    "tests/security/test_bad_input.py",
-    "tests/security/test_app_delivery.py",
-    "tests/security/test_app_identity.py",
-    "tests/security/test_faults.py",
-    "tests/security/test_load.py",
-    "tests/security/test_restart.py",
-    "tests/security/test_rotation.py",
-    "tests/security/test_secret_hygiene.py",
-    "tests/security/conftest.py",
-    "tests/unit/plugins/conftest.py",
-    "tests/unit/plugins/test_approle_identity.py",
-    "tests/unit/plugins/test_oauthapp_server.py",
-    "tests/unit/plugins/test_plugin_catalog.py",
-    "tests/unit/plugins/test_vault_health.py",
-}
+# Still to split, once the helpers editing it have landed (issue 19's admin identity, issue 20's
+# audit devices): 427 lines. Nothing may be added here.
+PENDING = {"tests/security/test_admin_identity.py"}
 
 
 def files_under_tests() -> list[Path]:

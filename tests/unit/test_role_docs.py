@@ -219,8 +219,10 @@ def test_roles_read_no_connection_of_the_play():
         assert "module_defaults" not in path.read_text(), path
 
 
-def test_connection_tasks_are_the_same_in_both_roles():
-    """tasks/connection.yml is one file kept in two roles: only the role name differs."""
-    plugin = (REPO / "roles/oauthapp_plugin/tasks/connection.yml").read_text()
-    webex = (REPO / "roles/oauthapp_webex/tasks/connection.yml").read_text()
+@pytest.mark.parametrize("name", ["connection.yml", "logout.yml"])
+def test_connection_tasks_are_the_same_in_both_roles(name):
+    """tasks/connection.yml (the login) and tasks/logout.yml (its token given up) are each one
+    file kept in two roles: only the role name differs."""
+    plugin = (REPO / "roles/oauthapp_plugin/tasks" / name).read_text()
+    webex = (REPO / "roles/oauthapp_webex/tasks" / name).read_text()
     assert plugin.replace("oauthapp_plugin", "oauthapp_webex") == webex

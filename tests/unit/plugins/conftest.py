@@ -10,7 +10,8 @@ from types import SimpleNamespace
 
 import pytest
 from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder
-from fake_vault import FakeVault, serve
+
+from webex_vault_testing.fake_vault import FakeVault, serve
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -53,9 +54,10 @@ def vault(monkeypatch):
 
 @pytest.fixture
 def run(collection_root, vault):
-    """run(action, check_mode=False, diff=True, **args) -> the action's result."""
+    """run(action, check_mode=False, diff=True, loader=None, **args) -> the action's result
+    (loader: the DataLoader, with the run's Ansible Vault secrets)."""
 
-    def run_action(action_name, /, check_mode=False, diff=True, **args):
+    def run_action(action_name, /, check_mode=False, diff=True, loader=None, **args):
         module = importlib.import_module(
             f"ansible_collections.webex_vault.oauthapp.plugins.action.{action_name}"
         )
@@ -67,7 +69,7 @@ def run(collection_root, vault):
             action=f"webex_vault.oauthapp.{action_name}",
         )
         connection = SimpleNamespace(_shell=SimpleNamespace(tmpdir=None))
-        action = module.ActionModule(task, connection, None, None, None, None)
+        action = module.ActionModule(task, connection, None, loader, None, None)
         return action.run(task_vars={})
 
     return run_action

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import stat
 
-from fake_vault import printed
+from webex_vault_testing.fake_vault import printed
 
 POLICY = 'path "oauthapp/creds/people-me" {\n  capabilities = ["read"]\n}\n'
 ROLE = {
@@ -185,3 +185,106 @@ def test_a_settings_file_in_a_missing_directory_is_refused(run, vault, tmp_path)
 
     assert result["failed"] is True
     assert "does not exist" in result["msg"]
+
+
+# --- Ansible's own admin identity: the same action, a JSON file, encrypted ---------------------
+
+
+def vault_loader(password: bytes = b"test-password"):
+    from ansible.parsing.dataloader import DataLoader
+    from ansible.parsing.vault import VaultSecret
+
+    loader = DataLoader()
+    loader.set_vault_secrets([("vault_server_init", VaultSecret(password))])
+    return loader
+
+
+def admin(admin_file, **overrides):
+    return {
+        "name": "webex-vault-admin",
+        "policy_name": "webex-vault-admin-policy",
+        "policy": POLICY,
+        "role": {**ROLE, "token_policies": ["webex-vault-admin-policy"]},
+        "secret_id_metadata": {"issued_by": "ansible vault_server"},
+        "env_file": str(admin_file),
+        "env_format": "json",
+        "env_fields": {"auth_method": "approle", "mount_point": "approle", "api_addr": "x"},
+        "encrypt": {"vault_id": "vault_server_init"},
+        **overrides,
+    }
+
+
+def opened(loader, path) -> dict:
+    import json
+
+    from ansible.parsing.vault import VaultLib
+
+    return json.loads(VaultLib(loader._vault.secrets).decrypt(path.read_bytes()))
+
+
+def test_the_admin_identity_is_an_encrypted_json_file_checked_by_a_login(run, vault, tmp_path):
+    admin_file, loader = tmp_path / "admin.json", vault_loader()
+    vault.role_id = "unused"  # the fake's login takes the role's own IDs below
+
+    result = run("approle_identity", loader=loader, **admin(admin_file))
+
+    assert result["changed"] is True and result["secret_id_issued"] is True
+    assert vault.policies["webex-vault-admin-policy"] == POLICY
+    assert admin_file.read_bytes().startswith(b"$ANSIBLE_VAULT;1.2;AES256;vault_server_init")
+    assert stat.S_IMODE(admin_file.stat().st_mode) == 0o600
+    document = opened(loader, admin_file)
+    assert document["auth_method"] == "approle" and document["api_addr"] == "x"
+    assert document["role_id"] == vault.roles[("approle", "webex-vault-admin")]["role_id"]
+    assert document["secret_id"] in vault.secret_ids
+    assert vault.secret_ids[document["secret_id"]][2] == document["secret_id_accessor"]
+    issued = [
+        body
+        for method, path, body in vault.requests
+        if method == "POST" and path.endswith("/secret-id")
+    ]
+    assert issued == [{"metadata": '{"issued_by": "ansible vault_server"}'}]
+    assert document["secret_id"] not in printed(result)
+    assert document["role_id"] not in printed(result)
+    assert '"secret_id": "(hidden, a new one)"' in result["diff"][-1]["after"]
+
+    again = run("approle_identity", loader=loader, **admin(admin_file))
+    assert again["changed"] is False and opened(loader, admin_file) == document
+
+
+def test_check_login_fails_when_the_identity_does_not_log_in(run, vault, tmp_path):
+    admin_file, loader = tmp_path / "admin.json", vault_loader()
+    # The fake logs in only its own role_id/secret_id pair: the identity written here is refused.
+    result = run("approle_identity", loader=loader, check_login=True, **admin(admin_file))
+    assert result["failed"] is True
+    assert result["msg"].startswith(f"The identity in {admin_file} does not log in (")
+    assert opened(loader, admin_file)["secret_id"] not in printed(result)
+
+
+def test_check_login_gives_up_the_token_of_its_login(run, vault, tmp_path):
+    admin_file, loader = tmp_path / "admin.json", vault_loader()
+    run("approle_identity", loader=loader, **admin(admin_file))
+    document = opened(loader, admin_file)
+    vault.role_id, vault.secret_id = document["role_id"], document["secret_id"]
+    result = run("approle_identity", loader=loader, check_login=True, **admin(admin_file))
+    assert not result.get("failed"), result
+    assert len(vault.revoked) == 1 and vault.login_tokens == set()
+
+
+def test_no_secret_id_is_issued_when_the_file_cannot_be_encrypted(run, vault, tmp_path):
+    from ansible.parsing.dataloader import DataLoader
+
+    admin_file = tmp_path / "admin.json"
+    result = run("approle_identity", loader=DataLoader(), **admin(admin_file))
+    assert result["failed"] is True
+    assert result["msg"].startswith(f"No Ansible Vault password is loaded to encrypt {admin_file}")
+    assert vault.secret_ids == {} and not admin_file.exists()
+
+
+def test_a_file_of_another_password_is_refused_not_replaced(run, vault, tmp_path):
+    admin_file = tmp_path / "admin.json"
+    run("approle_identity", loader=vault_loader(), **admin(admin_file))
+    content = admin_file.read_bytes()
+    result = run("approle_identity", loader=vault_loader(b"another"), **admin(admin_file))
+    assert result["failed"] is True
+    assert "Ansible Vault password this run does not have" in result["msg"]
+    assert admin_file.read_bytes() == content

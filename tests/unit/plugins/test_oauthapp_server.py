@@ -6,7 +6,8 @@ import secrets
 
 import pytest
 from ansible.plugins.filter.core import get_hash, to_json
-from fake_vault import printed
+
+from webex_vault_testing.fake_vault import printed
 
 PATH = "oauthapp/servers/webex-myapp"
 RECORD = "webex-vault-state/data/oauthapp/servers/webex-myapp"

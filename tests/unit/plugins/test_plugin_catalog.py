@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 from ansible.errors import AnsibleActionFail
-from fake_vault import printed
+
+from webex_vault_testing.fake_vault import printed
 
 SHA = "ab" * 32
 ENTRY = {"name": "oauthapp", "version": "v3.1.1", "sha256": SHA, "command": "oauthapp-v3.1.1"}

@@ -97,6 +97,32 @@ def test_another_engine_version_is_refused(run, vault):
     assert vault.writes() == []
 
 
+@pytest.mark.parametrize(
+    ("engine", "args", "message"),
+    [
+        (
+            ("kv", {"version": "2"}),
+            {"type": "oauthapp"},
+            "oauthapp_webex_mount 'oauthapp' must be free or an 'oauthapp' engine, not a 'kv' "
+            "engine: choose another path or disable that engine first.",
+        ),
+        (
+            ("kv", {}),
+            {"type": "kv", "options": {"version": "2"}},
+            "oauthapp_webex_mount 'oauthapp' must be free or a 'kv' version 2 engine, not a 'kv' "
+            "version 1 engine: choose another path or disable that engine first.",
+        ),
+    ],
+)
+def test_a_path_hint_names_the_setting_in_the_refusal(run, vault, engine, args, message):
+    vault.enable("oauthapp", engine[0], options=engine[1])
+    result = run(
+        "secrets_mount", check_mode=True, path="oauthapp", path_hint="oauthapp_webex_mount", **args
+    )
+    assert result["failed"] is True and result["msg"] == message
+    assert vault.writes() == []
+
+
 def test_check_mode_reports_enable_and_tune_without_writing(run, vault):
     enable = run("secrets_mount", check_mode=True, **ENGINE)
     vault.enable("oauthapp", "oauthapp", plugin_version="v3.1.1")

@@ -1,13 +1,15 @@
 """webex_vault.oauthapp.vault_health against the fake Vault: active and accepting passes and
 changes nothing; each status that is not active fails with its one sentence; a standby is
-asked again, a sealed server is not; a refused token fails; nothing secret is returned."""
+asked again, a sealed server is not; a refused token fails; the token comes back only as the
+hidden login (never a fact), and only an AppRole login's token is the caller's to revoke."""
 
 from __future__ import annotations
 
 import socket
 
 import pytest
-from fake_vault import printed
+
+from webex_vault_testing.fake_vault import printed
 
 
 def health_requests(vault) -> int:
@@ -19,7 +21,12 @@ def test_an_active_server_that_accepts_the_token_passes(run, vault):
     assert not result.get("failed"), result
     assert result["changed"] is False and result["status"] == 200
     assert ("GET", "auth/token/lookup-self", {}) in vault.requests
-    assert vault.token not in printed(result)
+    # The token goes back as community.hashi_vault.vault_login returns it, in a hidden result.
+    assert result["_ansible_no_log"] is True and "ansible_facts" not in result
+    assert result["login"]["auth"]["client_token"] == vault.token
+    assert result["login"]["auth"]["policies"] == ["root"]
+    assert result["logged_in"] is False and result["token_accepted"] is True
+    assert vault.token not in printed({k: v for k, v in result.items() if k != "login"})
 
 
 @pytest.mark.parametrize(
@@ -66,6 +73,25 @@ def test_a_server_that_does_not_answer_names_the_url_setting(run):
     assert result["msg"].endswith("); start it or fix vault_api_url.")
 
 
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        # The client refuses an empty address before the health gate can ask anything.
+        ("", "No Vault URL was given: set the url option or VAULT_ADDR."),
+        (
+            "127.0.0.1:8200",
+            "The Vault address '127.0.0.1:8200' is not an http:// or https:// URL: set "
+            "vault_api_url (or VAULT_ADDR) to one, such as https://127.0.0.1:8200.",
+        ),
+    ],
+)
+def test_an_address_without_scheme_or_unset_names_the_setting(run, vault, url, message):
+    result = run("vault_health", url=url, wait_retries=1, url_hint="vault_api_url")
+    assert result["failed"] is True
+    assert result["msg"].startswith(message)
+    assert health_requests(vault) == 0
+
+
 def test_a_refused_token_fails_without_showing_it(run, vault):
     result = run(
         "vault_health",
@@ -78,6 +104,38 @@ def test_a_refused_token_fails_without_showing_it(run, vault):
         "give valid credentials."
     )
     assert "s.not-the-token" not in printed(result)
+    assert "login" not in result and not result.get("_ansible_no_log")
+
+
+def test_a_refused_token_can_be_reported_instead(run, vault):
+    result = run("vault_health", token="s.not-the-token", refused_ok=True)
+    assert not result.get("failed"), result
+    assert result["token_accepted"] is False and "login" not in result
+    assert "s.not-the-token" not in printed(result)
+
+
+def test_a_standby_of_a_cluster_is_healthy_and_sys_leader_says_it_is_not_active(
+    run, vault, monkeypatch
+):
+    vault.health_statuses = [429]
+    original = vault.handle
+
+    def leader(method, path, *args, **kwargs):
+        if path == "sys/leader":
+            vault.requests.append((method, path, {}))
+            return 200, {"ha_enabled": True, "is_self": False, "leader_address": "http://x"}
+        return original(method, path, *args, **kwargs)
+
+    monkeypatch.setattr(vault, "handle", leader)
+    result = run("vault_health", standby_ok=True)
+    assert not result.get("failed"), result
+    assert (result["status"], result["active"]) == (429, False)
+    assert ("GET", "sys/leader", {}) in vault.requests
+
+
+def test_a_server_without_ha_is_active_when_it_serves(run, vault):
+    result = run("vault_health", standby_ok=True)
+    assert (result["status"], result["active"]) == (200, True)
 
 
 def test_without_check_token_only_the_health_is_read(run, vault):
@@ -96,5 +154,9 @@ def test_an_approle_login_is_checked_too(run, vault):
     )
     assert not result.get("failed"), result
     assert vault.secret_id not in printed(result)
+    # The login's token is handed over, not revoked: the caller gives it up when done.
+    token = result["login"]["auth"]["client_token"]
+    assert result["logged_in"] is True and token in vault.login_tokens
+    assert result["_ansible_no_log"] is True
     refused = run("vault_health", token=None, auth_method="approle", role_id="x", secret_id="wrong")
     assert refused["failed"] is True and "does not accept" in refused["msg"]

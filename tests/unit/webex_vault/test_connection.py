@@ -1,6 +1,7 @@
 """Tests for webex_vault.connection: the samples' Vault client (TLS with VAULT_CACERT, AppRole
 login, a wrapped secret ID used once) and VaultConnection logging in again after its token was
-revoked, against real OpenBao dev servers (`bao`, and `openbao` with the web app's AppRole)."""
+revoked, against real OpenBao dev servers (`bao`, and `openbao` with the web app's AppRole), and
+its health read against a stub of the plugin's answers."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 
 import webex_vault
 from webex_vault import (
+    CredentialMissing,
     OAuthAppNotConfigured,
     Settings,
     VaultConnection,
@@ -18,9 +20,12 @@ from webex_vault import (
 )
 from webex_vault_testing.bao import Bao, approle_settings, store_credential
 from webex_vault_testing.recorded import (
+    CREDENTIAL_MISSING,
     assert_one_sentence,
+    recorded_read_warned,
 )
 from webex_vault_testing.samples import settings_from
+from webex_vault_testing.stub import Stub
 
 
 def test_tls_needs_vault_cacert(tls_bao: Bao, env_file: Path) -> None:
@@ -152,3 +157,15 @@ def test_vault_connection_without_approle_cannot_log_in_again(openbao: Bao) -> N
 
     with pytest.raises(VaultTokenInvalid):
         connection.credential("webex/alice")
+
+
+def test_health_reads_the_credential_and_a_missing_one_raises(stub_vault: Stub) -> None:
+    """The web app's /status: VaultConnection.health is credential_health.read_health, logged in,
+    with a credential that is gone raised as CredentialMissing (the app's "sign-in ended")."""
+    stub_vault.route("GET", "/v1/oauthapp/creds/webex/a1", recorded_read_warned(600))
+    stub_vault.route("GET", "/v1/oauthapp/creds/webex/gone", CREDENTIAL_MISSING)
+    connection = VaultConnection(Settings(vault_addr=stub_vault.url, vault_token="t"))
+
+    assert connection.health("webex/a1").state == "healthy"
+    with pytest.raises(CredentialMissing):
+        connection.health("webex/gone")

@@ -1,12 +1,14 @@
-"""Tests for webex_vault_web.people: the home and status pages (the display name, the expiry, never
-the token), untrusted profile data, and what Webex's 401, 429 and 5xx answers show. Through Flask's
-test client, with the Webex emulator and a stand-in for Vault's oauthapp engine
+"""Tests for webex_vault_web.people: the home and status pages (the display name, the expiry, the
+credential's state with Authorize again when only a new sign-in helps, never the token),
+untrusted profile data, and what Webex's 401, 429 and 5xx answers show. Through Flask's test
+client, with the Webex emulator and a stand-in for Vault's oauthapp engine
 (webex_vault_testing.web_app); the fixtures are in conftest.py."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -170,3 +172,124 @@ def test_the_app_status_page_against_real_vault(openbao: Bao) -> None:
 )
 def test_expiry_in_words(seconds: int, words: str) -> None:
     assert webex_vault_web.people.in_words(timedelta(seconds=seconds)) == words
+
+
+# --- /status: the credential's state, as the operator's report says it ---------------------------
+
+REVOKED = (
+    "token will expire: refresh failed: server rejected request: invalid_grant: "
+    "The refresh token is invalid, expired or revoked."
+)
+
+
+def signed_in_with(client: FlaskClient, vault: PluginStandIn, answer: tuple[int, Any]) -> str:
+    """Sign in, then have the plugin answer reads of the credential with `answer`."""
+    sign_in(client)
+    (name,) = vault.creds
+    vault.answers[name] = answer
+    return name
+
+
+def read_ok(vault: PluginStandIn, name: str, *warnings: str) -> tuple[int, Any]:
+    expire = vault.creds[name].expire_time
+    return 200, {"data": {"expire_time": expire.isoformat()}, "warnings": list(warnings)}
+
+
+def authorize_button(page: str) -> bool:
+    return bool(re.search(r'action="/login">\s*<input[^>]+csrf_token[^>]+>\s*<button', page))
+
+
+def test_a_healthy_credential_says_so_and_offers_no_authorize(
+    client: FlaskClient, vault: PluginStandIn
+) -> None:
+    sign_in(client)
+
+    page = client.get("/status").text
+
+    assert "Your Webex sign-in is healthy" in page and 'id="state">healthy<' in page
+    assert not authorize_button(page)
+
+
+def test_a_refused_refresh_token_asks_to_authorize_again_before_expiry(
+    client: FlaskClient, vault: PluginStandIn
+) -> None:
+    sign_in(client)
+    (name,) = vault.creds
+    vault.answers[name] = read_ok(vault, name, REVOKED)
+    credential = vault.creds[name]
+
+    page = client.get("/status")
+
+    assert page.status_code == 200
+    assert "Webex refused the refresh token: authorize again." in page.text
+    assert authorize_button(page.text) and "Authorize again" in page.text
+    assert credential.expire_time.strftime("%Y-%m-%d %H:%M:%S UTC") in page.text
+    assert "server rejected request: invalid_grant" in page.text  # the plugin's words
+    assert credential.access_token not in page.text
+    assert_no_inline_code(page.text)
+
+
+def test_an_expired_revoked_credential_asks_to_authorize_again(
+    client: FlaskClient, vault: PluginStandIn
+) -> None:
+    error = "refresh failed: server rejected request: invalid_grant"
+    signed_in_with(client, vault, (400, {"errors": [error]}))
+
+    page = client.get("/status").text
+
+    assert "Webex refused the refresh token: authorize again." in page
+    assert 'id="expire-time">expired<' in page and authorize_button(page)
+
+
+def test_failing_refreshes_say_the_plugin_retries_without_a_button(
+    client: FlaskClient, vault: PluginStandIn
+) -> None:
+    sign_in(client)
+    (name,) = vault.creds
+    warning = "3 attempt(s) to refresh this token failed, most recently: refresh failed: 503"
+    vault.answers[name] = read_ok(vault, name, warning)
+
+    page = client.get("/status").text
+
+    assert "could not refresh your Webex token (3 attempt(s) so far)" in page
+    assert 'id="refresh-failures">3<' in page and not authorize_button(page)
+
+
+def test_a_broken_server_entry_is_the_operators_to_fix(
+    client: FlaskClient, vault: PluginStandIn
+) -> None:
+    error = 'server "webex-myapp" has configuration problems: server does not exist'
+    signed_in_with(client, vault, (400, {"errors": [error]}))
+
+    page = client.get("/status").text
+
+    assert "which the operator must fix" in page and not authorize_button(page)
+
+
+def test_a_credential_gone_from_vault_ends_the_session_on_status_too(
+    client: FlaskClient, vault: PluginStandIn
+) -> None:
+    sign_in(client)
+    vault.creds.clear()
+
+    page = client.get("/status")
+
+    assert "Your earlier sign-in has ended" in page.text
+    assert session_value(client, "credential_id") is None
+
+
+def test_the_home_page_warns_while_the_token_still_works(
+    client: FlaskClient, vault: PluginStandIn
+) -> None:
+    sign_in(client)
+    (name,) = vault.creds
+    credential = vault.creds[name]
+    vault.creds[name] = replace(credential, warnings=(REVOKED,))
+    vault.forget(name)
+
+    page = client.get("/").text
+
+    assert "Authorized!" in page  # the profile still shows
+    assert "Webex refused the refresh token: authorize again." in page
+    assert authorize_button(page)
+    assert_no_inline_code(page)

@@ -1,9 +1,12 @@
-"""A Vault that keeps just enough in memory for the collection's actions: the plugin catalog,
-the mount table and its tuning, oauthapp servers, KV version 2, ACL policies, AppRole (login,
-roles, secret IDs and their accessors) and response wrapping.
+"""A fake Vault for the unit tests of the collection's action plugins. It keeps just enough in
+memory for the collection's actions: the plugin catalog, the mount table and its tuning,
+oauthapp servers and the plugin's answers to credential reads, KV version 2 (fake_kv),
+(webex_vault_testing.fake_vault_auth) tokens, ACL policies, AppRole (login, roles, secret IDs
+and their accessors) and response wrapping, and (webex_vault_testing.fake_vault_sys) init,
+unseal, audit devices, reloads and engine configurations.
 
-It answers HTTP on 127.0.0.1, so the actions run their real hvac client and
-community.hashi_vault's connection and auth code, as they do against a server. Every request
+It answers HTTP on 127.0.0.1, so the actions run their real client (hvac through
+plugin_utils/vault_client.py), as they do against a server. Every request
 is recorded, so a test can tell that a no-op wrote nothing and what a write carried.
 """
 
@@ -11,39 +14,63 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from webex_vault_testing.fake_kv import kv_request
+from webex_vault_testing.fake_vault_auth import Answer, AuthEndpoints
+from webex_vault_testing.fake_vault_sys import SystemEndpoints
 
 CATALOG = re.compile(r"^sys/plugins/catalog/(auth|database|secret)/([^/]+)$")
 APPROLE = re.compile(r"^auth/([^/]+)/role/([^/]+)(?:/(.+))?$")
 
 
 @dataclass
-class FakeVault:
+class FakeVault(AuthEndpoints, SystemEndpoints):
     token: str
     role_id: str = "role-for-tests"
-    secret_id: str = "approle-secret-id-for-tests"
-    catalog: dict = field(default_factory=dict)  # (type, name, version) -> entry, env included
-    mounts: dict = field(default_factory=dict)  # "path/" -> mount table entry
-    servers: dict = field(default_factory=dict)  # "mount/servers/name" -> entry, secrets included
-    kv: dict = field(default_factory=dict)  # "mount/data/path" -> data
-    requests: list = field(default_factory=list)  # (method, path, body)
+    secret_id: str = "approle-secret-id-for-tests"  # noqa: S105 - made up
+    catalog: dict[tuple[str, str, str], dict[str, Any]] = field(
+        default_factory=dict
+    )  # (type, name, version) -> entry, env included
+    mounts: dict[str, dict[str, Any]] = field(default_factory=dict)  # "path/" -> mount table entry
+    servers: dict[str, dict[str, Any]] = field(
+        default_factory=dict
+    )  # "mount/servers/name" -> entry, secrets included
+    kv: dict[str, Any] = field(default_factory=dict)  # "mount/data/path" -> data
+    # "mount/creds/name" -> (status, body) of the oauthapp plugin's answer to a read
+    creds: dict[str, Answer] = field(default_factory=dict)
+    requests: list[tuple[str, str, Any]] = field(default_factory=list)  # (method, path, body)
     fail_writes_with: str | None = None  # an error text every write of a server returns
-    health_statuses: list = field(default_factory=list)  # /v1/sys/health answers, then 200
-    auth: dict = field(default_factory=dict)  # "path/" -> auth method entry
-    policies: dict = field(default_factory=dict)  # name -> policy text
-    roles: dict = field(default_factory=dict)  # (mount, name) -> role settings, role_id included
-    secret_ids: dict = field(default_factory=dict)  # secret ID -> (mount, name, accessor)
-    wrapped: dict = field(default_factory=dict)  # wrapping token -> (creation path, data)
+    health_statuses: list[int] = field(default_factory=list)  # /v1/sys/health answers, then 200
+    auth: dict[str, dict[str, Any]] = field(default_factory=dict)  # "path/" -> auth method entry
+    policies: dict[str, str] = field(default_factory=dict)  # name -> policy text
+    roles: dict[tuple[str, str], dict[str, Any]] = field(
+        default_factory=dict
+    )  # (mount, name) -> role settings, role_id included
+    secret_ids: dict[str, tuple[str, str, str]] = field(
+        default_factory=dict
+    )  # secret ID -> (mount, name, accessor)
+    wrapped: dict[str, tuple[str, dict[str, Any]]] = field(
+        default_factory=dict
+    )  # wrapping token -> (creation path, data)
+    login_tokens: set[str] = field(default_factory=set)  # tokens AppRole logins issued, in use
+    revoked: list[str] = field(default_factory=list)  # tokens revoke-self gave up, in order
+    try_again: list[int] = field(default_factory=list)  # statuses answered first to other calls
+    # Not initialised or sealed: {"initialized", "sealed", "t", "n", "progress"}; None: unsealed.
+    seal: dict[str, Any] | None = None
+    audit: dict[str, dict[str, Any]] = field(default_factory=dict)  # "path/" -> audit device
+    reloads: list[dict[str, Any]] = field(default_factory=list)  # sys/plugins/reload bodies
+    configs: dict[str, dict[str, Any]] = field(default_factory=dict)  # "mount/" -> config
     url: str = ""
 
-    def writes(self) -> list:
+    def writes(self) -> list[tuple[str, str, Any]]:
         return [request for request in self.requests if request[0] in ("POST", "PUT", "DELETE")]
 
-    def enable(self, path: str, type_: str, **entry) -> None:
+    def enable(self, path: str, type_: str, **entry: Any) -> None:
         self.mounts[f"{path}/"] = {
             "type": type_,
             "description": "",
@@ -54,22 +81,40 @@ class FakeVault:
 
     # --- requests ------------------------------------------------------------------------
 
-    def unwrap(self, token: str) -> dict:
+    def unwrap(self, token: str) -> dict[str, Any]:
         """What a sample's unwrap does: the wrapped data, once."""
         return self.wrapped.pop(token)[1]
 
-    def handle(self, method, path, query, body, token, wrap_ttl=None):
+    def handle(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, list[str]],
+        body: Any,
+        token: str | None,
+        wrap_ttl: str | None = None,
+    ) -> Answer:
         self.requests.append((method, path, body))
         if path == "sys/health":
-            return (self.health_statuses.pop(0) if self.health_statuses else 200), {}
+            return (self.health_statuses.pop(0) if self.health_statuses else self._health()), {}
+        if path == "sys/leader":
+            return 200, {"ha_enabled": False, "is_self": False}
+        if path in ("sys/init", "sys/seal-status", "sys/unseal"):
+            return self._seal(method, path, body)
+        if self.try_again:
+            return self.try_again.pop(0), {"errors": ["try again later"]}
         if re.fullmatch(r"auth/[^/]+/login", path):
             return self._login(body)
-        if token != self.token:
+        if token is None or token in self.revoked:
             return 403, {"errors": ["permission denied"]}
+        if token != self.token and token not in self.login_tokens:
+            return 403, {"errors": ["permission denied"]}
+        if path.startswith("auth/token/"):
+            return self._token_self(method, path, token)
         if path == "sys/mounts" and method == "GET":
             return 200, {"data": self.mounts}
-        if path == "auth/token/lookup-self" and method == "GET":
-            return 200, {"data": {"policies": ["root"]}}
+        if (answer := self._system(method, path, body)) is not None:
+            return answer
         if path.startswith("sys/mounts/") and method == "POST":
             return self._mount(path.removeprefix("sys/mounts/"), body)
         if path == "sys/plugins/catalog" and method == "GET":
@@ -87,67 +132,13 @@ class FakeVault:
         if path.startswith("sys/policies/acl/"):
             return self._policy(method, path.removeprefix("sys/policies/acl/"), body)
         if path == "sys/wrapping/lookup" and method == "POST":
-            entry = self.wrapped.get(body.get("token"))
-            if entry is None:
-                return 400, {"errors": ["wrapping token is not valid or does not exist"]}
-            return 200, {"data": {"creation_path": entry[0], "creation_ttl": 60}}
+            return self._wrapping_lookup(body)
         if (match := APPROLE.match(path)) and f"{match.group(1)}/" in self.auth:
             listing = query.get("list", [""])[0].lower() == "true"
-            return self._approle(method, *match.groups(), body, wrap_ttl, listing)
-        return self._engine(method, path, body)
+            return self._approle(method, match[1], match[2], match[3], body, wrap_ttl, listing)
+        return self._engine(method, path, body, query)
 
-    def _policy(self, method, name, body):
-        if method == "GET":
-            if name not in self.policies:
-                return 404, {"errors": []}
-            return 200, {"data": {"name": name, "policy": self.policies[name]}}
-        self.policies[name] = body["policy"]
-        return 204, None
-
-    def _approle(self, method, mount, name, rest, body, wrap_ttl, listing):
-        role = self.roles.get((mount, name))
-        if rest is None:
-            if method == "GET":
-                if role is None:
-                    return 404, {"errors": []}
-                return 200, {"data": {k: v for k, v in role.items() if k != "role_id"}}
-            self.roles[(mount, name)] = {"role_id": secrets.token_hex(8), **(role or {}), **body}
-            return 204, None
-        if role is None:
-            return 400, {"errors": [f'role "{name}" does not exist']}
-        mine = {sid: v for sid, v in self.secret_ids.items() if v[:2] == (mount, name)}
-        if rest == "role-id" and method == "GET":
-            return 200, {"data": {"role_id": role["role_id"]}}
-        if rest == "secret-id" and listing:
-            if not mine:
-                return 404, {"errors": []}
-            return 200, {"data": {"keys": [v[2] for v in mine.values()]}}
-        if rest == "secret-id" and method == "POST":
-            secret_id, accessor = secrets.token_hex(12), secrets.token_hex(6)
-            self.secret_ids[secret_id] = (mount, name, accessor)
-            data = {"secret_id": secret_id, "secret_id_accessor": accessor}
-            if wrap_ttl:
-                token = "s." + secrets.token_hex(12)
-                self.wrapped[token] = (f"auth/{mount}/role/{name}/secret-id", data)
-                return 200, {"wrap_info": {"token": token, "ttl": int(wrap_ttl)}}
-            return 200, {"data": data}
-        if rest == "secret-id/lookup" and method == "POST":
-            if body.get("secret_id") not in mine:
-                return 204, None  # what Vault answers for an unknown secret ID
-            return 200, {"data": {"secret_id_accessor": mine[body["secret_id"]][2]}}
-        if rest == "secret-id-accessor/destroy" and method == "POST":
-            for sid, entry in mine.items():
-                if entry[2] == body.get("secret_id_accessor"):
-                    del self.secret_ids[sid]
-            return 204, None
-        return 405, {"errors": ["unsupported operation"]}
-
-    def _login(self, body):
-        if (body.get("role_id"), body.get("secret_id")) != (self.role_id, self.secret_id):
-            return 400, {"errors": ["invalid role or secret ID"]}
-        return 200, {"auth": {"client_token": self.token, "policies": ["default"]}}
-
-    def _mount(self, path, body):
+    def _mount(self, path: str, body: Any) -> Answer:
         if path.endswith("/tune"):
             entry = self.mounts[path.removesuffix("/tune") + "/"]
             for key, value in body.items():
@@ -171,7 +162,7 @@ class FakeVault:
         self.mounts[f"{path}/"]["plugin_version"] = plugin_version
         return 204, None
 
-    def _catalog(self, method, key, version, body):
+    def _catalog(self, method: str, key: tuple[str | Any, ...], version: str, body: Any) -> Answer:
         plugin_type, name = key
         if method == "GET":
             entry = self.catalog.get((plugin_type, name, version))
@@ -186,22 +177,22 @@ class FakeVault:
         self.catalog[(plugin_type, name, body.get("version", ""))] = entry
         return 204, None
 
-    def _engine(self, method, path, body):
+    def _engine(self, method: str, path: str, body: Any, query: dict[str, list[str]]) -> Answer:
         mount = next((m for m in self.mounts if path.startswith(m)), None)
         if mount is None:
             return 404, {"errors": [f"no handler for route '{path}'"]}
         engine = self.mounts[mount]["type"]
         if engine == "oauthapp" and "/servers/" in path:
             return self._server(method, path, body)
-        if engine == "kv" and path.startswith(f"{mount}data/"):
-            if method == "GET":
-                data = self.kv.get(path)
-                return (404, {"errors": []}) if data is None else (200, {"data": {"data": data}})
-            self.kv[path] = body["data"]
-            return 200, {"data": {"version": 1}}
-        return 405, {"errors": ["unsupported operation"]}
+        if engine == "oauthapp" and path == f"{mount}config":
+            return self._config(method, mount, body)
+        if engine == "oauthapp" and "/creds/" in path and method == "GET":
+            return self.creds.get(path, (404, {"errors": []}))
+        listing = query.get("list", [""])[0].lower() == "true"
+        answer = kv_request(self.kv, mount, method, path, body, listing) if engine == "kv" else None
+        return answer or (405, {"errors": ["unsupported operation"]})
 
-    def _server(self, method, path, body):
+    def _server(self, method: str, path: str, body: Any) -> Answer:
         if method == "GET":
             entry = self.servers.get(path)
             if entry is None:
@@ -223,7 +214,7 @@ class FakeVault:
 class _Handler(BaseHTTPRequestHandler):
     vault: FakeVault
 
-    def _serve(self):
+    def _serve(self) -> None:
         url = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
         body = json.loads(self.rfile.read(length) or b"{}") if length else {}
@@ -244,11 +235,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = do_DELETE = _serve
 
-    def log_message(self, format, *args):  # noqa: A002 - the base class's signature
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base's name
         pass
 
 
-def serve(vault: FakeVault):
+def serve(vault: FakeVault) -> ThreadingHTTPServer:
     """Serve vault on a free 127.0.0.1 port in a thread; returns the server (call shutdown())."""
     handler = type("Handler", (_Handler,), {"vault": vault})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -259,6 +250,6 @@ def serve(vault: FakeVault):
     return server
 
 
-def printed(result: dict) -> str:
+def printed(result: dict[str, Any]) -> str:
     """Everything a callback could print of a result."""
     return json.dumps(result, default=str)

@@ -1,0 +1,1 @@
+../../plugins/plugin_utils/credential_states.py

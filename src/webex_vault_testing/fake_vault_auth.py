@@ -1,0 +1,105 @@
+"""The fake Vault's identity endpoints (webex_vault_testing.fake_vault): tokens (lookup-self,
+revoke-self), ACL policies, AppRole (login, roles, secret IDs and their accessors) and
+response wrapping."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+# (HTTP status, JSON body or None for an empty answer)
+Answer = tuple[int, Any]
+
+
+class AuthEndpoints:
+    """Mixed into FakeVault, whose fields these are."""
+
+    token: str
+    role_id: str
+    secret_id: str
+    policies: dict[str, str]
+    roles: dict[tuple[str, str], dict[str, Any]]
+    secret_ids: dict[str, tuple[str, str, str]]
+    wrapped: dict[str, tuple[str, dict[str, Any]]]
+    login_tokens: set[str]
+    revoked: list[str]
+
+    def _token_self(self, method: str, path: str, token: str) -> Answer:
+        if path == "auth/token/lookup-self" and method == "GET":
+            policies = ["root"] if token == self.token else ["default"]
+            return 200, {"data": {"policies": policies, "accessor": "acc-" + token[-4:]}}
+        if path == "auth/token/revoke-self" and method in ("POST", "PUT"):
+            self.login_tokens.discard(token)
+            self.revoked.append(token)
+            return 204, None
+        return 405, {"errors": ["unsupported operation"]}
+
+    def _wrapping_lookup(self, body: Any) -> Answer:
+        entry = self.wrapped.get(body.get("token"))
+        if entry is None:
+            return 400, {"errors": ["wrapping token is not valid or does not exist"]}
+        return 200, {"data": {"creation_path": entry[0], "creation_ttl": 60}}
+
+    def _policy(self, method: str, name: str, body: Any) -> Answer:
+        if method == "GET":
+            if name not in self.policies:
+                return 404, {"errors": []}
+            return 200, {"data": {"name": name, "policy": self.policies[name]}}
+        self.policies[name] = body["policy"]
+        return 204, None
+
+    def _approle(
+        self,
+        method: str,
+        mount: str,
+        name: str,
+        rest: str | None,
+        body: Any,
+        wrap_ttl: str | None,
+        listing: bool,
+    ) -> Answer:
+        role = self.roles.get((mount, name))
+        if rest is None:
+            if method == "GET":
+                if role is None:
+                    return 404, {"errors": []}
+                return 200, {"data": {k: v for k, v in role.items() if k != "role_id"}}
+            self.roles[(mount, name)] = {"role_id": secrets.token_hex(8), **(role or {}), **body}
+            return 204, None
+        if role is None:
+            return 400, {"errors": [f'role "{name}" does not exist']}
+        mine = {sid: v for sid, v in self.secret_ids.items() if v[:2] == (mount, name)}
+        if rest == "role-id" and method == "GET":
+            return 200, {"data": {"role_id": role["role_id"]}}
+        if rest == "secret-id" and listing:
+            if not mine:
+                return 404, {"errors": []}
+            return 200, {"data": {"keys": [v[2] for v in mine.values()]}}
+        if rest == "secret-id" and method == "POST":
+            secret_id, accessor = secrets.token_hex(12), secrets.token_hex(6)
+            self.secret_ids[secret_id] = (mount, name, accessor)
+            data = {"secret_id": secret_id, "secret_id_accessor": accessor}
+            if wrap_ttl:
+                token = "s." + secrets.token_hex(12)
+                self.wrapped[token] = (f"auth/{mount}/role/{name}/secret-id", data)
+                return 200, {"wrap_info": {"token": token, "ttl": int(wrap_ttl)}}
+            return 200, {"data": data}
+        if rest == "secret-id/lookup" and method == "POST":
+            if body.get("secret_id") not in mine:
+                return 204, None  # what Vault answers for an unknown secret ID
+            return 200, {"data": {"secret_id_accessor": mine[body["secret_id"]][2]}}
+        if rest == "secret-id-accessor/destroy" and method == "POST":
+            for sid, entry in mine.items():
+                if entry[2] == body.get("secret_id_accessor"):
+                    del self.secret_ids[sid]
+            return 204, None
+        return 405, {"errors": ["unsupported operation"]}
+
+    def _login(self, body: Any) -> Answer:
+        if (body.get("role_id"), body.get("secret_id")) != (self.role_id, self.secret_id):
+            return 400, {"errors": ["invalid role or secret ID"]}
+        # The login token may do what the test's root token may: the actions under test hold
+        # it for their calls, and revoke-self gives it up.
+        token = "s.login-" + secrets.token_hex(8)
+        self.login_tokens.add(token)
+        return 200, {"auth": {"client_token": token, "policies": ["default"]}}
