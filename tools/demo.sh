@@ -65,6 +65,13 @@ VAULT_ADDR="http://127.0.0.1:${server_port}" "$bin/python" tools/authorize_user.
 step "samples/people_me.py (logs in with its own AppRole identity from samples/.env)"
 "$bin/python" samples/people_me.py
 
+step "samples/people_me.sh (curl, no Vault code: the token file the agent keeps fresh)"
+"$bin/ansible-playbook" -i inventory/local/hosts.yml -i inventory/local/agent.yml playbooks/agent.yml \
+  -e webex_vault_server="$server"
+for _ in $(seq 60); do [ -s .local/agent/run/people-me.token ] && break; sleep 1; done
+WEBEX_API_BASE_URL="http://127.0.0.1:${WEBEX_VAULT_EMULATOR_PORT:-8600}/v1" \
+  samples/people_me.sh .local/agent/run/people-me.token
+
 step "The web sample"
 tools/web-app.sh start
 

@@ -81,10 +81,12 @@ case "${1:-}" in
     stop_one "the web app" "$run_dir/web.pid"
     stop_one "the Webex emulator" "$run_dir/emulator.pid"
     stop_one "the plugin mirror" "$run_dir/mirror.pid"
+    stop_one "the agent" "$local_dir/agent/state/agent.pid"
     stop_one "the dev server" "$local_dir/server/server.pid" ;;
   status)
     for item in "plugin mirror:$run_dir/mirror.pid" "Webex emulator:$run_dir/emulator.pid" \
-                "dev server:$local_dir/server/server.pid" "web app:$run_dir/web.pid"; do
+                "dev server:$local_dir/server/server.pid" "web app:$run_dir/web.pid" \
+                "agent:$local_dir/agent/state/agent.pid"; do
       if running "${item#*:}"; then echo "running: ${item%%:*}"; else echo "stopped: ${item%%:*}"; fi
     done ;;
   *) sed -n '2,9p' "$0"; exit 2 ;;

@@ -2,19 +2,27 @@
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
 # SPDX-License-Identifier: Apache-2.0
 """webex_vault.oauthapp.approle_identity: an identity in Vault, whole: its policy, its AppRole
-role and, optionally, its settings file on the controller with the role ID and a secret ID that
-still works. The samples' identities (a .env file) and Ansible's own admin identity (a JSON
-file, Ansible Vault-encrypted) are both this one implementation.
+role and, optionally, where its IDs go: a settings file on the controller (env_file), or a
+role-ID file and a secret-ID file on the task's host (role_id_file and secret_id_file, for an
+agent that logs in by itself). The samples' identities (a .env file), the agents' (host files)
+and Ansible's own admin identity (a JSON file, Ansible Vault-encrypted) are all this one
+implementation.
 
-A new secret ID is issued only when the file's one is unknown, expired or used up (or, wrapped,
-its wrapping token expired or was unwrapped); every secret ID issued before it is destroyed
-once the file holds the new one. Neither ID ever appears in a result or a diff."""
+A new secret ID is issued only when the delivered one is unknown, expired or used up (or,
+wrapped, its wrapping token expired or was unwrapped by someone else): one decision,
+_still_valid, for every delivery path. Every secret ID issued before it is destroyed once the
+new one is in place, and the role ID's login lockout is lifted. Neither ID ever appears in a
+result or a diff."""
 
 from __future__ import annotations
 
+import calendar
 import dataclasses
+import hashlib
 import json
 import re
+import secrets as random_tokens
+import time
 from pathlib import Path
 
 from ansible.module_utils.common.text.converters import to_bytes, to_text
@@ -22,6 +30,10 @@ from ansible_collections.webex_vault.oauthapp.plugins.plugin_utils import (
     ansible_vault,
     controller_files,
     vault_client,
+)
+from ansible_collections.webex_vault.oauthapp.plugins.plugin_utils.host_files import (
+    HostFileError,
+    HostFiles,
 )
 from ansible_collections.webex_vault.oauthapp.plugins.plugin_utils.vault_action import (
     ReconcileError,
@@ -70,9 +82,32 @@ class ActionModule(VaultAction):
         "encrypt": {"type": "dict", "options": ENCRYPT_OPTIONS},
         "secret_id_wrap_ttl": {"type": "int", "default": 0},
         "check_login": {"type": "bool", "default": False},
+        "role_id_file": {"type": "str", "default": ""},
+        "secret_id_file": {"type": "str", "default": ""},
+        "secret_id_holder": {"type": "str", "default": ""},
+        "file_owner": {"type": "str", "default": ""},
+        "file_group": {"type": "str", "default": ""},
     }
 
+    def run(self, tmp=None, task_vars=None):
+        # The host files are read and written through the task's connection (modules on the
+        # host), which needs the task's variables.
+        self._task_vars = task_vars or {}
+        return super().run(tmp, task_vars)
+
     def reconcile(self, api, args):
+        host = bool(args["role_id_file"] or args["secret_id_file"])
+        if host and not (args["role_id_file"] and args["secret_id_file"]):
+            raise ReconcileError(
+                "role_id_file and secret_id_file go together: set both or neither."
+            )
+        if host and args["env_file"]:
+            raise ReconcileError(
+                "Choose one place for the IDs: env_file on the controller, or role_id_file and "
+                "secret_id_file on the host."
+            )
+        if host and (args["check_login"] or args["encrypt"] is not None):
+            raise ReconcileError("check_login and encrypt work with env_file only.")
         name, mount = args["name"], args["approle_mount"].strip("/")
         if args["env_format"] == "json" and args["secret_id_wrap_ttl"]:
             raise ReconcileError("secret_id_wrap_ttl works with env_format dotenv only.")
@@ -89,6 +124,16 @@ class ActionModule(VaultAction):
             result.update(secret_id_issued=issued, superseded=superseded)
             if args["check_login"] and not self.check_mode:
                 self._check_login(api, mount, args)
+        elif host:
+            files = HostFiles(self, self._task_vars)
+            try:
+                host_changes, issued, superseded = self._host_files(api, role_path, args, files)
+            except HostFileError as exc:
+                raise ReconcileError(str(exc)) from None
+            finally:
+                files.cleanup()
+            changes.extend(host_changes)
+            result.update(secret_id_issued=issued, superseded=superseded)
         made = [change for change in changes if change]
         result.update(changed=bool(made), diff=made)
         return result
@@ -96,6 +141,7 @@ class ActionModule(VaultAction):
     def _auth_mount(self, api, mount, description):
         """AppRole auth enabled at mount (sys/auth always exists: an error here stops the run)."""
         current = (api.read("sys/auth") or {}).get(f"{mount}/")
+        self._accessor = (current or {}).get("accessor") or ""
         if current is not None:
             if current.get("type") != "approle":
                 raise ReconcileError(
@@ -150,6 +196,8 @@ class ActionModule(VaultAction):
             return None, False, 0
         if not self.check_mode:
             settings.write(wanted)
+            if secret_id != known["secret_id"]:
+                self._unlock(api, role_id)
             for old in superseded:
                 api.write(f"{role_path}/secret-id-accessor/destroy", {"secret_id_accessor": old})
         new = secret_id != known["secret_id"]
@@ -157,20 +205,108 @@ class ActionModule(VaultAction):
         change = diff(str(dest), before, settings.masked(wanted, new_secret_id=new))
         return change, secret_id not in (known["secret_id"], NOT_YET), len(superseded)
 
-    def _still_valid(self, api, role_path, known, wrapped):
-        """The accessor of the file's secret ID ("" for a wrapping token of one of this
-        role's) while it still works, else None."""
+    def _host_files(self, api, role_path, args, files):
+        """The role-ID and secret-ID files on the host, as an agent's AppRole auto-auth reads
+        them: ([diffs], whether a secret ID was issued, how many old ones were destroyed).
+
+        A plain secret ID stays in its file, and the agent reads it at every login. A wrapped
+        one is a single-use wrapping token that the agent unwraps and then deletes: the file is
+        gone while the agent keeps the secret ID in memory. A state file beside it (no secret)
+        then says which run of the agent (secret_id_holder) was handed which secret ID (by a
+        delivery tag in the secret ID's metadata), so that a restarted agent, which lost it,
+        gets a new one and a running one is left alone."""
+        wrapped = args["secret_id_wrap_ttl"] > 0
+        owner, group = args["file_owner"], args["file_group"]
+        role_id = ((api.read(f"{role_path}/role-id") or {}).get("role_id")) or NOT_YET
+        changes = []
+
+        role_id_path = args["role_id_file"]
+        role_id_stat = files.stat(role_id_path)
+        if not same_file(role_id_stat, role_id, owner, group):
+            if not self.check_mode:
+                files.write(role_id_path, to_bytes(role_id), owner, group, "0600")
+            changes.append(
+                diff(role_id_path, described(role_id_stat), wanted(HIDDEN, owner, group))
+            )
+
+        path = args["secret_id_file"]
+        state_path = f"{path}.state"
+        current = files.stat(path)
+        known = "" if current is None else to_text(files.read(path) or b"").strip()
+        self.secrets.update({known, role_id} - {"", NOT_YET})
+        delivery = None
+        if current is None and wrapped:
+            delivery = self._held_delivery(files.read(state_path), args)
+        if self._still_valid(api, role_path, known, wrapped, delivery) is not None:
+            if current is not None and not same_file(current, None, owner, group):
+                if not self.check_mode:
+                    files.write(path, to_bytes(known), owner, group, "0600")
+                changes.append(diff(path, described(current), wanted(HIDDEN, owner, group)))
+            return changes, False, 0
+
+        superseded, secret_id, tag = api.list(f"{role_path}/secret-id"), NOT_YET, ""
+        if not self.check_mode:
+            tag = random_tokens.token_hex(8)
+            secret_id = self._issue(api, role_path, args, tag)[0]
+            files.write(path, to_bytes(secret_id), owner, group, "0600")
+            if wrapped:
+                state = {"holder": args["secret_id_holder"], "delivery": tag}
+                files.write(state_path, to_bytes(json.dumps(state)), owner, group, "0600")
+            self._unlock(api, role_id)
+            for accessor in superseded:
+                api.write(
+                    f"{role_path}/secret-id-accessor/destroy", {"secret_id_accessor": accessor}
+                )
+        kind = "(hidden, a new wrapped one)" if wrapped else "(hidden, a new one)"
+        changes.append(diff(path, described(current), wanted(kind, owner, group)))
+        return changes, secret_id != NOT_YET, len(superseded)
+
+    def _held_delivery(self, state_text, args):
+        """The delivery tag of the wrapped secret ID that the running agent (secret_id_holder)
+        unwrapped, from the state file; None when another run (or nobody) holds it."""
+        try:
+            state = json.loads(to_text(state_text or b"{}"))
+        except ValueError:
+            return None
+        holder = args["secret_id_holder"]
+        if not holder or not isinstance(state, dict) or state.get("holder") != holder:
+            return None
+        return str(state.get("delivery") or "") or None
+
+    def _unlock(self, api, role_id):
+        """Lift the server's lockout of the role ID (user lockout: after a few failed logins,
+        by default 5 in 15 minutes, every login of the role ID is refused for 15 minutes, even
+        with a good secret ID). The app or agent that kept trying the secret ID that stopped
+        working is thus let in as soon as it holds the new one. Unlocking a role ID that is not
+        locked changes nothing."""
+        if self._accessor and role_id != NOT_YET:
+            api.write(f"sys/locked-users/{self._accessor}/unlock/{role_id}", {})
+
+    def _still_valid(self, api, role_path, known, wrapped, delivery=None):
+        """The one decision, for every delivery path, whether the delivered secret ID still
+        works: its accessor ("" for a wrapping token of one of this role's) while it does, else
+        None. known is what the file holds; with delivery (a wrapped secret ID an agent
+        unwrapped, its file gone), the secret ID is found by that tag in its metadata."""
+        if delivery is not None:
+            for accessor in api.list(f"{role_path}/secret-id"):
+                found = api.lookup(
+                    f"{role_path}/secret-id-accessor/lookup", {"secret_id_accessor": accessor}
+                )
+                if ((found or {}).get("metadata") or {}).get("delivery") == delivery:
+                    return accessor if usable(found) else None
+            return None
         if not known:
             return None
         if wrapped:
             wrapping = api.lookup("sys/wrapping/lookup", {"token": known}) or {}
             return "" if wrapping.get("creation_path") == f"{role_path}/secret-id" else None
         found = api.lookup(f"{role_path}/secret-id/lookup", {"secret_id": known})
-        return None if found is None else found.get("secret_id_accessor", "")
+        return found.get("secret_id_accessor", "") if usable(found) else None
 
-    def _issue(self, api, role_path, args):
+    def _issue(self, api, role_path, args, tag=""):
         wrap_ttl = args["secret_id_wrap_ttl"]
-        metadata = json.dumps(args["secret_id_metadata"])
+        metadata = {**args["secret_id_metadata"], **({"delivery": tag} if tag else {})}
+        metadata = json.dumps(metadata)
         answer = (
             api.write(
                 f"{role_path}/secret-id",
@@ -293,6 +429,48 @@ def comparable(role: dict) -> dict:
     """A role's settings with token host CIDRs spelt as the server reads them back."""
     cidrs = [HOST_SUFFIX.sub("", cidr) for cidr in role.get("token_bound_cidrs") or []]
     return {**role, "token_bound_cidrs": cidrs} if "token_bound_cidrs" in role else role
+
+
+def same_file(found: dict | None, content: str | None, owner: str, group: str) -> bool:
+    """Whether a host file (stat) holds content (None: any) with mode 0600, owner and group."""
+    if found is None:
+        return False
+    if content is not None and found["checksum"] != sha1_hex(content):
+        return False
+    return (
+        found["mode"] == "0600"
+        and (not owner or found["owner"] == owner)
+        and (not group or found["group"] == group)
+    )
+
+
+def sha1_hex(text: str) -> str:
+    return hashlib.sha1(to_bytes(text), usedforsecurity=False).hexdigest()
+
+
+def described(found: dict | None) -> str:
+    """A host file as a diff may show it: its owner, group and mode, never its content."""
+    if found is None:
+        return ""
+    return f"{HIDDEN} owner={found['owner']} group={found['group']} mode={found['mode']}"
+
+
+def wanted(what: str, owner: str, group: str) -> str:
+    return f"{what} owner={owner or '(connecting user)'} group={group or '(its group)'} mode=0600"
+
+
+def usable(found: dict | None) -> bool:
+    """Whether a secret ID's lookup answer (None: unknown to the server, as a used-up one is)
+    is one that still logs in: known and not expired."""
+    return found is not None and not expired(found.get("expiration_time"))
+
+
+def expired(expiration_time) -> bool:
+    """Whether a secret ID's expiration_time (RFC 3339, UTC; empty or zero: never) has passed."""
+    text = str(expiration_time or "")
+    if not text or text.startswith("0001-01-01"):
+        return False
+    return calendar.timegm(time.strptime(text[:19], "%Y-%m-%dT%H:%M:%S")) <= time.time()
 
 
 def setting(text: str, key: str) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: approle_identity
-short_description: An identity's policy, AppRole role and settings file in Vault or OpenBao
+short_description: An identity's policy, AppRole role and the delivery of its IDs
 version_added: 1.0.0
 author: webex-vault maintainers (!UNKNOWN)
 description:
@@ -22,13 +22,25 @@ description:
     identity), it is a JSON document of I(env_fields) with C(role_id), C(secret_id) and
     C(secret_id_accessor). With I(encrypt) the file is Ansible Vault-encrypted, and compared in
     plain text.
-  - A new secret ID is issued only when the file's one no longer works (unknown, expired, used up,
-    or its wrapping token expired or was unwrapped, or wraps a secret ID of another role).
-    Every secret ID the role had before is then destroyed, once the file holds the new one, so
-    that a copy of an old file stops working.
+  - With I(role_id_file) and I(secret_id_file) instead, keeps the role ID and the secret ID (or,
+    with I(secret_id_wrap_ttl), a wrapping token around it) in two files on the task's host
+    (mode C(0600), I(file_owner), I(file_group)), as the AppRole auto-auth of a Vault or OpenBao
+    agent reads them; written through the task's connection (Ansible's stat, slurp and copy
+    modules on the host), never through a file on the controller.
+  - A new secret ID is issued only when the delivered one no longer works (unknown, expired,
+    used up, or its wrapping token expired or was unwrapped, or wraps a secret ID of another
+    role). Every secret ID the role had before is then destroyed, once the new one is in place,
+    so that a copy of an old file stops working, and the server's login lockout of the role ID
+    is lifted (an app that kept trying the dead secret ID logs in with the new one at once).
   - Each secret ID it issues carries I(secret_id_metadata).
   - With I(check_login), the file's identity then logs in once (outside check mode), and that
     login's token is revoked at once; the task fails when the login is refused.
+  - A wrapped secret ID in I(secret_id_file) is meant to be unwrapped once and the file deleted
+    by the agent, which then holds the secret ID in memory only. A state file beside it
+    (C(<secret_id_file>.state), no secret) records which run of the agent it was handed to
+    (I(secret_id_holder)) and a delivery tag also kept in the secret ID's metadata. While the
+    file is gone, no new one is issued as long as the same run holds a secret ID that still
+    works; a restarted agent (another holder) gets a new one.
   - The role ID and secret ID never appear in a result or a diff.
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
@@ -141,11 +153,38 @@ options:
     default: false
   secret_id_wrap_ttl:
     description:
-      - Seconds a response-wrapped secret ID can be unwrapped in; the file then holds the wrapping
-        token as C(VAULT_SECRET_ID_WRAPPED) (C(dotenv) only).
+      - Seconds a response-wrapped secret ID can be unwrapped in; the settings file then holds
+        the wrapping token as C(VAULT_SECRET_ID_WRAPPED) (C(dotenv) only), and
+        I(secret_id_file) the wrapping token alone.
       - C(0) writes the secret ID itself.
     type: int
     default: 0
+  role_id_file:
+    description:
+      - Path on the task's host of a file holding the role ID alone; set with I(secret_id_file),
+        instead of I(env_file).
+    type: str
+    default: ""
+  secret_id_file:
+    description:
+      - Path on the task's host of a file holding the secret ID (or its wrapping token) alone.
+    type: str
+    default: ""
+  secret_id_holder:
+    description:
+      - With a wrapped I(secret_id_file), an ID of the agent process that reads it and that
+        changes whenever that process starts again (a systemd unit's C(InvocationID)); empty when
+        none runs.
+    type: str
+    default: ""
+  file_owner:
+    description: Owner of I(role_id_file) and I(secret_id_file); empty means the connecting user.
+    type: str
+    default: ""
+  file_group:
+    description: Group of I(role_id_file) and I(secret_id_file); empty means the owner's default.
+    type: str
+    default: ""
 """
 
 EXAMPLES = r"""
@@ -169,6 +208,27 @@ EXAMPLES = r"""
       VAULT_ADDR=https://vault.example.com:8200
       OAUTHAPP_MOUNT=oauthapp
       OAUTHAPP_CREDENTIAL=people-me
+
+- name: An agent's identity, its IDs in files on its host
+  webex_vault.oauthapp.approle_identity:
+    name: webex-agent-people-me
+    policy: |
+      path "oauthapp/creds/people-me" {
+        capabilities = ["read"]
+        allowed_parameters = {
+          "minimum_seconds" = ["600"]
+        }
+      }
+    role:
+      token_policies: [webex-agent-people-me]
+      token_ttl: 1200
+      token_max_ttl: 14400
+      secret_id_ttl: 2592000
+      token_no_default_policy: true
+    role_id_file: /var/lib/webex-agent-people-me/role-id
+    secret_id_file: /var/lib/webex-agent-people-me/secret-id
+    file_owner: webex-agent-people-me
+    file_group: webex-agent-people-me
 
 - name: Ansible's own admin identity, encrypted beside the init file, checked by a login
   webex_vault.oauthapp.approle_identity:

@@ -54,6 +54,8 @@ class FakeVault(AuthEndpoints, SystemEndpoints):
     secret_ids: dict[str, tuple[str, str, str]] = field(
         default_factory=dict
     )  # secret ID -> (mount, name, accessor)
+    secret_id_metadata: dict[str, dict[str, str]] = field(default_factory=dict)  # by accessor
+    secret_id_expiration: dict[str, str] = field(default_factory=dict)  # by accessor, RFC 3339
     wrapped: dict[str, tuple[str, dict[str, Any]]] = field(
         default_factory=dict
     )  # wrapping token -> (creation path, data)
@@ -127,7 +129,7 @@ class FakeVault(AuthEndpoints, SystemEndpoints):
         if path == "sys/auth" and method == "GET":
             return 200, {"data": self.auth}
         if path.startswith("sys/auth/") and method == "POST":
-            self.auth[path.removeprefix("sys/auth/") + "/"] = dict(body)
+            self.auth[path.removeprefix("sys/auth/") + "/"] = {**body, "accessor": "auth_1"}
             return 204, None
         if path.startswith("sys/policies/acl/"):
             return self._policy(method, path.removeprefix("sys/policies/acl/"), body)

@@ -4,6 +4,7 @@ response wrapping."""
 
 from __future__ import annotations
 
+import json
 import secrets
 from typing import Any
 
@@ -20,6 +21,8 @@ class AuthEndpoints:
     policies: dict[str, str]
     roles: dict[tuple[str, str], dict[str, Any]]
     secret_ids: dict[str, tuple[str, str, str]]
+    secret_id_metadata: dict[str, dict[str, str]]
+    secret_id_expiration: dict[str, str]
     wrapped: dict[str, tuple[str, dict[str, Any]]]
     login_tokens: set[str]
     revoked: list[str]
@@ -78,6 +81,7 @@ class AuthEndpoints:
         if rest == "secret-id" and method == "POST":
             secret_id, accessor = secrets.token_hex(12), secrets.token_hex(6)
             self.secret_ids[secret_id] = (mount, name, accessor)
+            self.secret_id_metadata[accessor] = json.loads(body.get("metadata") or "{}")
             data = {"secret_id": secret_id, "secret_id_accessor": accessor}
             if wrap_ttl:
                 token = "s." + secrets.token_hex(12)
@@ -87,13 +91,24 @@ class AuthEndpoints:
         if rest == "secret-id/lookup" and method == "POST":
             if body.get("secret_id") not in mine:
                 return 204, None  # what Vault answers for an unknown secret ID
-            return 200, {"data": {"secret_id_accessor": mine[body["secret_id"]][2]}}
+            accessor = mine[body["secret_id"]][2]
+            return 200, {"data": self._secret_id_entry(accessor)}
+        accessor = body.get("secret_id_accessor")
+        if rest == "secret-id-accessor/lookup" and accessor in [v[2] for v in mine.values()]:
+            return 200, {"data": self._secret_id_entry(accessor)}
         if rest == "secret-id-accessor/destroy" and method == "POST":
-            for sid, entry in mine.items():
-                if entry[2] == body.get("secret_id_accessor"):
-                    del self.secret_ids[sid]
+            self.secret_ids = {k: v for k, v in self.secret_ids.items() if v[2] != accessor}
             return 204, None
         return 405, {"errors": ["unsupported operation"]}
+
+    def _secret_id_entry(self, accessor: str) -> dict[str, Any]:
+        """A secret ID's lookup answer (set secret_id_expiration[accessor] for one that has
+        expired: the server then still knows it until its tidy runs)."""
+        return {
+            "secret_id_accessor": accessor,
+            "metadata": self.secret_id_metadata.get(accessor, {}),
+            "expiration_time": self.secret_id_expiration.get(accessor, "0001-01-01T00:00:00Z"),
+        }
 
     def _login(self, body: Any) -> Answer:
         if (body.get("role_id"), body.get("secret_id")) != (self.role_id, self.secret_id):

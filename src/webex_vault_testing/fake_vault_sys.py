@@ -4,6 +4,7 @@ plugin reloads and the oauthapp engine's configuration."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from webex_vault_testing.fake_vault_auth import Answer
@@ -52,7 +53,7 @@ class SystemEndpoints:
         return 200, {key: seal.get(key) for key in SEAL_KEYS}
 
     def _system(self, method: str, path: str, body: Any) -> Answer | None:
-        """Audit devices and plugin reloads; None for any other path."""
+        """Audit devices, plugin reloads and login lockout lifts; None for any other path."""
         if path == "sys/audit" and method == "GET":
             return 200, {"data": self.audit}
         if path.startswith("sys/audit/") and method in ("POST", "PUT"):
@@ -62,6 +63,8 @@ class SystemEndpoints:
                 "options": dict(body.get("options") or {}),
             }
             return 204, None
+        if re.fullmatch(r"sys/locked-users/[^/]+/unlock/[^/]+", path) and method == "POST":
+            return 204, None  # a login lockout lifted (the request is recorded)
         if path == "sys/plugins/reload/backend" and method in ("POST", "PUT"):
             self.reloads.append(body)
             return 200, {"data": {"reload_id": "reload-1"}}

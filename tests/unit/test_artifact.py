@@ -29,6 +29,7 @@ PRODUCT_FILES = {
     "changelogs/config.yaml",
     "samples/people_me.py",
     "samples/people_me_flask.py",
+    "samples/people_me.sh",
     "samples/.env.example",
 }
 PRODUCT_FOLDERS = ("roles/", "plugins/", "playbooks/", "meta/", "docs/", "inventory/example/")

@@ -31,7 +31,7 @@ CONNECTION = [
     "vault_api_namespace",
     "vault_api_validate_certs",
 ]
-API_ROLES = ["oauthapp_plugin", "oauthapp_webex"]
+API_ROLES = ["oauthapp_agent", "oauthapp_plugin", "oauthapp_webex"]
 
 
 def load(path: Path) -> dict:
@@ -179,10 +179,21 @@ def test_each_row_renders_its_spec(row, spec):
     assert row["description"].startswith(first)
 
 
+# Entry points that never call the server (the server play runs oauthapp_webex's admin_policy
+# before the server exists, when a dev server's token file cannot be read yet): they declare
+# none of the connection, and their task file calls none of the collection's modules.
+OFFLINE_ENTRY_POINTS = {("oauthapp_webex", "admin_policy")}
+
+
 @pytest.mark.parametrize("role", API_ROLES)
 def test_api_roles_declare_the_whole_connection_in_every_entry_point(role):
     """A role called with tasks_from gets its connection checked and defaulted too."""
     for entry_point, options in role_options(role).items():
+        if (role, entry_point) in OFFLINE_ENTRY_POINTS:
+            assert not [name for name in CONNECTION if name in options], (role, entry_point)
+            tasks = (REPO / "roles" / role / "tasks" / f"{entry_point}.yml").read_text()
+            assert "webex_vault.oauthapp." not in tasks, (role, entry_point)
+            continue
         missing = [name for name in CONNECTION if name not in options]
         assert not missing, f"{role} {entry_point} does not declare {missing}"
 
@@ -193,6 +204,7 @@ def test_the_connection_is_the_same_in_every_role():
         (role, entry_point): {name: options[name] for name in CONNECTION}
         for role in API_ROLES
         for entry_point, options in role_options(role).items()
+        if (role, entry_point) not in OFFLINE_ENTRY_POINTS
     }
     first = next(iter(specs.values()))
     assert all(spec == first for spec in specs.values()), specs

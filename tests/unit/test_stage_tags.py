@@ -23,6 +23,7 @@ STAGES = {
     "oauthapp_engine": {"oauthapp_webex": {"assert", "mount", "config"}},
     "oauthapp_server": {"oauthapp_webex": {"assert", "server"}},
     "oauthapp_access": {"oauthapp_webex": {"assert_app_access", "app_access"}},
+    "oauthapp_agent": {"oauthapp_agent": {"assert", "install", "identity", "service", "process"}},
 }
 TASK = re.compile(r"^\s+(?:webex_vault\.oauthapp\.)?(\w+) : (.+?)\tTAGS: \[(.*)\]$")
 

@@ -93,6 +93,23 @@ def test_a_secret_id_that_stopped_working_is_replaced_and_the_old_ones_destroyed
     assert result["superseded"] == 1
 
 
+def test_an_expired_secret_id_the_server_still_knows_is_replaced_and_the_lockout_lifted(
+    run, vault, tmp_path
+):
+    env_file = tmp_path / "cli.env"
+    run("approle_identity", **identity(env_file))
+    old = settings(env_file)["VAULT_SECRET_ID"]
+    vault.secret_id_expiration[vault.secret_ids[old][2]] = "2020-01-01T00:00:00Z"
+
+    result = run("approle_identity", **identity(env_file))
+
+    new = settings(env_file)["VAULT_SECRET_ID"]
+    assert new != old and result["secret_id_issued"] is True and list(vault.secret_ids) == [new]
+    # The app kept trying the dead one: its role ID's login lockout is lifted.
+    unlocked = [path for _, path, _ in vault.writes() if path.startswith("sys/locked-users/")]
+    assert unlocked == [f"sys/locked-users/auth_1/unlock/{settings(env_file)['VAULT_ROLE_ID']}"]
+
+
 def test_a_wrapped_secret_id_is_kept_until_it_is_unwrapped(run, vault, tmp_path):
     env_file = tmp_path / "app.env"
     run("approle_identity", **identity(env_file), secret_id_wrap_ttl=300)
