@@ -3,10 +3,13 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-DISTRIBUTION ?= puppetlabs
 PLUGIN_SOURCE ?= auto
 # The demo's server: openbao (default) or vault (HashiCorp Vault, built once into .local/vault/).
 SERVER ?= openbao
+# The plugin distribution: empty picks the one for the server (docs/servers.md): openbao on
+# OpenBao, puppetlabs on HashiCorp Vault.
+DISTRIBUTION ?=
+PLUGIN_DISTRIBUTION := $(or $(DISTRIBUTION),$(if $(filter vault,$(SERVER)),puppetlabs,openbao))
 # The servers the integration, security and Molecule tests run against.
 export WEBEX_VAULT_TEST_SERVERS ?= openbao vault
 
@@ -43,10 +46,10 @@ requirements: venv
 	tools/requirements.sh
 
 plugin: venv
-	tools/fetch-plugin.sh --distribution $(DISTRIBUTION) --source $(PLUGIN_SOURCE)
+	tools/fetch-plugin.sh --distribution $(PLUGIN_DISTRIBUTION) --source $(PLUGIN_SOURCE)
 
 demo: venv
-	DISTRIBUTION=$(DISTRIBUTION) PLUGIN_SOURCE=$(PLUGIN_SOURCE) SERVER=$(SERVER) tools/demo.sh
+	DISTRIBUTION=$(PLUGIN_DISTRIBUTION) PLUGIN_SOURCE=$(PLUGIN_SOURCE) SERVER=$(SERVER) tools/demo.sh
 
 web: venv
 	tools/web-app.sh start
@@ -108,9 +111,11 @@ test: lint
 
 # Benchmarks (no timing assertions anywhere): writes bench/results/*.json and docs/performance.md.
 # BENCH_ARGS=--full adds 10,000 credentials to B3; BENCH_ARGS=--with-b4 times make demo/test.
+# The benchmarks' plugin: DISTRIBUTION, else puppetlabs (the one their recorded results used).
+BENCH_DISTRIBUTION := $(or $(DISTRIBUTION),puppetlabs)
 bench: venv
-	tools/fetch-plugin.sh --distribution $(DISTRIBUTION) --source build
-	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
+	tools/fetch-plugin.sh --distribution $(BENCH_DISTRIBUTION) --source build
+	WEBEX_VAULT_BENCH_DISTRIBUTION=$(BENCH_DISTRIBUTION) $(BIN)/python bench/run_all.py $(BENCH_ARGS)
 
 clean: down
 	rm -rf .local/server .local/downloads .local/run

@@ -3,14 +3,22 @@
 credentials again and to refresh them in the background, and whether refreshes that fall due
 during the election are done afterwards (and how late).
 
-    python bench/b5_failover.py [--runs 5] [--credentials 5]
+    python bench/b5_failover.py [--server openbao|vault] [--performance-multiplier N]
+                                [--runs 5] [--credentials 5] [--idle 120]
 
-A cluster of three OpenBao processes on 127.0.0.1 (webex_vault_testing.raft_cluster: each node
+A cluster of three OpenBao (or HashiCorp Vault) processes on 127.0.0.1
+(webex_vault_testing.raft_cluster: each node
 its own API and cluster port, its server.hcl from the vault_server role's template with
 retry_join, initialised, joined and unsealed by the role's own steps), provisioned by site.yml
 with a cluster inventory (plugin on every node, engine written through the active node), the
 plugin with the role's default tuning (refresh check every 60 s, window 60 s x 1.2 = 72 s), and
-the Webex emulator. Each run:
+the Webex emulator; with --performance-multiplier N, every node's raft stanza sets
+`performance_multiplier = N` (the vault_server role's vault_server_raft_performance_multiplier;
+0, the default, leaves it out: the servers' own 5).
+
+Stability first: the cluster idles for --idle seconds and every Raft election the nodes log
+("entering candidate state") in that time is counted; a setting that stays stable has none.
+Then each run:
 
   1. N credentials are made by real authorization-code exchanges, with 87 s access tokens
      (the emulator's lifetime is set back to 14 days right after, so a refresh gives a
@@ -23,9 +31,10 @@ the Webex emulator. Each run:
      grant counter, each increment being one background refresh (nothing reads the tokens
      again until all are refreshed, and a read refreshes only a token with 10 s or less left).
   4. The killed node is started again and unsealed (HTTP, the init file's keys); the next
-     run waits for 3 voters.
+     run waits for 3 voters. The elections the survivors logged for this kill are counted.
 
-The figures are medians over the runs, with min and max.
+The figures are medians over the runs, with min and max. The result goes to
+bench/results/b5_failover-<server>-<default|mN>.json.
 """
 
 from __future__ import annotations
@@ -81,6 +90,16 @@ def survivor_read(cluster: LoopbackCluster, survivors: list[Node], name: str) ->
     return False
 
 
+def elections(cluster: LoopbackCluster) -> int:
+    """Raft elections started so far, as all nodes' logs tell (each node that times out waiting
+    for a leader logs it as it becomes a candidate)."""
+    return sum(
+        (node.folder / "server.log").read_text(errors="replace").count("entering candidate state")
+        for node in cluster.nodes
+        if (node.folder / "server.log").exists()
+    )
+
+
 def unseal(cluster: LoopbackCluster, node: Node) -> None:
     keys = json.loads(cluster.init_file.read_text())["keys_base64"]
     for key in keys[:2]:
@@ -120,13 +139,14 @@ def one_run(
         raise RuntimeError("the credentials took too long to make; use fewer")
     time.sleep(wait)
     survivors = [node for node in cluster.nodes if node is not leader]
+    elections_before = elections(cluster)
     t0 = time.time()
     cluster.stop(leader, signal.SIGKILL)
 
     elected = read_ok = None
     refreshes: list[float] = []
     deadline = t0 + WINDOW_S + 90
-    while time.time() < deadline and len(refreshes) < count:
+    while time.time() < deadline and (len(refreshes) < count or None in (elected, read_ok)):
         now = time.time() - t0
         if elected is None and any(node.health() == 200 for node in survivors):
             elected = now
@@ -143,6 +163,7 @@ def one_run(
     )
     for name in names:
         survivor.delete(f"{MOUNT}/creds/{name}")
+    elections_after_kill = elections(cluster) - elections_before
 
     cluster.start(leader)
     unseal(cluster, leader)
@@ -168,14 +189,25 @@ def one_run(
             1 for done, dies in zip(refreshes, expired_after_kill, strict=False) if done > dies
         ),
         "credentials_readable": tokens_ok,
+        "elections": elections_after_kill,
     }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--server", choices=["openbao", "vault"], default="openbao")
+    parser.add_argument(
+        "--performance-multiplier",
+        type=int,
+        choices=range(11),
+        default=0,
+        help="the raft stanza's performance_multiplier (0: left out, the servers' default 5)",
+    )
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--credentials", type=int, default=5)
+    parser.add_argument("--idle", type=int, default=120, help="seconds of idling before the runs")
     args = parser.parse_args()
+    multiplier = args.performance_multiplier
 
     load_before = list(os.getloadavg())
     runs: list[dict[str, Any]] = []
@@ -185,7 +217,11 @@ def main() -> int:
         common.scratch_dir("b5-") as work,
     ):
         cluster = LoopbackCluster(
-            Path(work) / "cluster", mirror_port=mirror_port, emulator=emulator
+            Path(work) / "cluster",
+            server=args.server,
+            mirror_port=mirror_port,
+            emulator=emulator,
+            extra_vars={"vault_server_raft_performance_multiplier": multiplier},
         )
         try:
             for step, run in (
@@ -199,12 +235,18 @@ def main() -> int:
                 if isinstance(result, subprocess.CompletedProcess) and result.returncode:
                     raise RuntimeError(f"{step} failed:\n{result.stdout[-5000:]}")
             cluster.wait_voters(cluster.leader(), 3)
+            log(f"cluster: idle for {args.idle} s, counting elections")
+            idle_before = elections(cluster)
+            time.sleep(args.idle)
+            idle_elections = elections(cluster) - idle_before
+            log(f"cluster: {idle_elections} elections while idle")
             for index in range(args.runs):
                 run = one_run(cluster, emulator, index, args.credentials)
                 log(
                     f"run {index + 1}: elected {run['elected_s']} s, read {run['first_read_s']} s,"
                     f" first refresh {run['first_refresh_s']} s,"
-                    f" {run['refreshed']}/{args.credentials} refreshed"
+                    f" {run['refreshed']}/{args.credentials} refreshed,"
+                    f" {run['elections']} elections"
                 )
                 runs.append(run)
         finally:
@@ -217,11 +259,15 @@ def main() -> int:
         return {"median": statistics.median(values), "min": min(values), "max": max(values)}
 
     common.write_result(
-        "b5_failover",
+        f"b5_failover-{args.server}-{f'm{multiplier}' if multiplier else 'default'}",
         {
             "runs": runs,
             "nodes": 3,
-            "server": "openbao",
+            "server": args.server,
+            "server_version": common.server_version(args.server),
+            "performance_multiplier": multiplier,
+            "idle_s": args.idle,
+            "idle_elections": idle_elections,
             "credentials_per_run": args.credentials,
             "token_lifetime_s": LIFETIME_S,
             "refresh_window_s": WINDOW_S,

@@ -85,6 +85,13 @@ def machine_info() -> dict[str, Any]:
     }
 
 
+def server_version(server: str) -> str:
+    """The version of the server binary a benchmark ran ("OpenBao v2.7.2", "Vault v1.19.0")."""
+    if server == "openbao":
+        return _version([str(BIN / "bao"), "version"], r"(OpenBao v[\d.]+)")
+    return _version([str(harness.server_binary(server)), "version"], r"(Vault v[\d.]+)")
+
+
 def _version(argv: list[str], pattern: str) -> str:
     try:
         output = subprocess.run(argv, capture_output=True, text=True, timeout=30).stdout

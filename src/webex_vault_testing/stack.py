@@ -16,7 +16,7 @@ from typing import Any
 import hvac
 import pytest
 
-from webex_vault_testing.base import BIN, DISTRIBUTIONS, REPO, SERVERS, free_port, url_port
+from webex_vault_testing.base import BIN, REPO, SERVERS, distribution_for, free_port, url_port
 from webex_vault_testing.emulator import Emulator
 
 
@@ -164,9 +164,10 @@ def stack_for_test(
     server: str | None = None,
     **extra_vars: Any,
 ) -> Stack:
-    """A Stack for a test in a pytest temporary directory of its own, not provisioned yet."""
-    distribution = distribution or DISTRIBUTIONS[0]
+    """A Stack for a test in a pytest temporary directory of its own, not provisioned yet; by
+    default the first server and the distribution it runs (distribution_for)."""
     server = server or SERVERS[0]
+    distribution = distribution or distribution_for(server)
     return make_stack(
         tmp_path_factory.mktemp(f"stack-{server}-{distribution}"),
         url_port(plugin_mirror_url),

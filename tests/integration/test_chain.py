@@ -1,4 +1,10 @@
-"""The real chain: OpenBao + the real oauthapp plugin (provisioned by site.yml) + the emulator."""
+"""The real chain: a server (OpenBao, HashiCorp Vault) + the real oauthapp plugin (provisioned by
+site.yml) + the emulator.
+
+Tests on `stack` run on each server with the distribution it runs by default (OpenBao with
+openbao, Vault with puppetlabs); tests on `matrix_stack` (converge and re-run, the catalog and
+mount, the code exchange, refresh on read, the CLI sample) also run on the other pairings.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +19,7 @@ import pytest
 import requests
 
 import webex_vault
-from webex_vault_testing import BIN, REDIRECT_URL, REPO, authorize, recap
+from webex_vault_testing import BIN, PLUGIN_RELEASES, REDIRECT_URL, REPO, authorize, recap
 
 pytestmark = pytest.mark.integration
 
@@ -50,28 +56,32 @@ def run_cli(stack, **env: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_first_converge_changes_and_second_run_changes_nothing(stack):
-    assert recap(stack.first_run.stdout)["changed"] > 0
-    second = stack.playbook()
+def test_first_converge_changes_and_second_run_changes_nothing(matrix_stack):
+    assert recap(matrix_stack.first_run.stdout)["changed"] > 0
+    second = matrix_stack.playbook()
     assert second.returncode == 0, second.stdout[-5000:]
     assert recap(second.stdout)["changed"] == 0, second.stdout[-5000:]
 
 
-def test_plugin_registered_and_mounted_with_the_installed_binary(stack):
-    client = stack.client()
+def test_plugin_registered_and_mounted_with_the_installed_binary(matrix_stack):
+    client = matrix_stack.client()
     mount = client.read(f"sys/mounts/{MOUNT}")["data"]
     catalog = client.read(f"sys/plugins/catalog/secret/oauthapp?version={mount['plugin_version']}")[
         "data"
     ]
-    binary = stack.data_dir / "plugins" / catalog["command"]
+    # The distribution of the pairing runs, at its pinned release.
+    release = PLUGIN_RELEASES[matrix_stack.distribution]
+    assert catalog["command"] == f"{release['binary_name']}-v{release['default_version']}"
+    assert mount["running_plugin_version"] == f"v{release['default_version']}"
+    binary = matrix_stack.data_dir / "plugins" / catalog["command"]
     assert hashlib.sha256(binary.read_bytes()).hexdigest() == catalog["sha256"]
     assert mount["type"] == "oauthapp"
     assert mount["running_sha256"] == catalog["sha256"]
     assert binary.stat().st_mode & 0o022 == 0, "group/other must not write the plugin"
 
 
-def test_webex_server_config_is_written_without_a_readable_secret(stack, emulator):
-    server = stack.client().read(f"{MOUNT}/servers/{SERVER}")["data"]
+def test_webex_server_config_is_written_without_a_readable_secret(matrix_stack, emulator):
+    server = matrix_stack.client().read(f"{MOUNT}/servers/{SERVER}")["data"]
     assert server["client_id"] == emulator.client_id
     assert server["provider"] == "custom"
     assert server["provider_options"] == {
@@ -82,9 +92,9 @@ def test_webex_server_config_is_written_without_a_readable_secret(stack, emulato
     assert emulator.client_secret not in str(server)
 
 
-def test_auth_code_url_is_a_webex_authorize_url(stack, emulator):
+def test_auth_code_url_is_a_webex_authorize_url(matrix_stack, emulator):
     link = webex_vault.auth_code_url(
-        stack.client(),
+        matrix_stack.client(),
         MOUNT,
         server=SERVER,
         redirect_url=REDIRECT_URL,
@@ -103,9 +113,9 @@ def test_auth_code_url_is_a_webex_authorize_url(stack, emulator):
     }
 
 
-def test_code_exchange_gives_a_token_webex_accepts(stack, emulator, credential_name):
-    authorize_credential(stack, credential_name)
-    credential = webex_vault.read_credential(stack.client(), MOUNT, credential_name)
+def test_code_exchange_gives_a_token_webex_accepts(matrix_stack, emulator, credential_name):
+    authorize_credential(matrix_stack, credential_name)
+    credential = webex_vault.read_credential(matrix_stack.client(), MOUNT, credential_name)
     assert credential.server == SERVER
     assert credential.expire_time is not None
     response = emulator.people_me(credential.access_token)
@@ -114,15 +124,15 @@ def test_code_exchange_gives_a_token_webex_accepts(stack, emulator, credential_n
 
 
 def test_refresh_needs_no_user_action_and_retires_the_old_token(
-    stack, emulator, emulator_settings, credential_name
+    matrix_stack, emulator, emulator_settings, credential_name
 ):
     # The plugin treats a token with 10 s or less left as expired, so lifetimes here stay above.
     emulator_settings(access_token_lifetime=LIFETIME)
-    authorize_credential(stack, credential_name)
-    first = read_token(stack, credential_name)
+    authorize_credential(matrix_stack, credential_name)
+    first = read_token(matrix_stack, credential_name)
     time.sleep(LIFETIME + 1)  # the first access token has now expired at Webex
     assert emulator.people_me(first).status_code == 401
-    second = read_token(stack, credential_name)
+    second = read_token(matrix_stack, credential_name)
     assert second != first
     assert emulator.people_me(second).status_code == 200
 
@@ -141,9 +151,9 @@ def test_plugin_refreshes_in_the_background(stack, emulator, emulator_settings, 
     assert emulator.stats()["grant_types"].get("refresh_token", 0) > before
 
 
-def test_cli_sample_prints_the_display_name_with_its_own_identity(stack):
-    authorize_credential(stack, "people-me")
-    result = run_cli(stack)
+def test_cli_sample_prints_the_display_name_with_its_own_identity(matrix_stack):
+    authorize_credential(matrix_stack, "people-me")
+    result = run_cli(matrix_stack)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "User displayName: Demo User"
 

@@ -18,7 +18,6 @@ import requests
 
 import webex_vault
 from webex_vault_testing import (
-    DISTRIBUTIONS,
     PLUGIN_RELEASES,
     REDIRECT_URL,
     SERVERS,
@@ -34,10 +33,12 @@ MOUNT = "oauthapp"
 SERVER = "webex-myapp"
 # Seconds an access token lives in the refresh test (as in test_chain.py).
 LIFETIME = 13
-# The plugin versions of the version change test: the one the cluster runs, and an older one.
-NEW = PLUGIN_RELEASES[DISTRIBUTIONS[0]]["default_version"]
+# The plugin versions of the version change test: the one the cluster runs, and an older one
+# (puppetlabs on both servers: the openbao fork has one release to build here).
+DISTRIBUTION = "puppetlabs"
+NEW = PLUGIN_RELEASES[DISTRIBUTION]["default_version"]
 OLD = "3.0.0"
-BINARY = PLUGIN_RELEASES[DISTRIBUTIONS[0]]["binary_name"]
+BINARY = PLUGIN_RELEASES[DISTRIBUTION]["binary_name"]
 
 
 def recap_hosts(output: str) -> dict[str, dict[str, int]]:
@@ -70,13 +71,13 @@ def changed(output: str) -> int:
     return sum(counters["changed"] for counters in recap_hosts(output).values())
 
 
-# OpenBao only so far: the cluster has not been run on HashiCorp Vault yet.
-@pytest.fixture(scope="module", params=[server for server in SERVERS if server == "openbao"])
+@pytest.fixture(scope="module", params=SERVERS)
 def cluster(request, tmp_path_factory, plugin_mirror, emulator):
     """Three nodes, initialised, joined and unsealed by the role, then site.yml."""
     built = LoopbackCluster(
         tmp_path_factory.mktemp(f"cluster-{request.param}"),
         server=request.param,
+        distribution=DISTRIBUTION,
         mirror_port=int(plugin_mirror.rsplit(":", 1)[1]),
         emulator=emulator,
         extra_vars={"oauthapp_webex_tuning": {"tune_refresh_check_interval_seconds": 2}},
@@ -238,7 +239,7 @@ def test_a_plugin_version_change_runs_on_the_active_node_and_every_node_has_its_
     docs/cluster.md). Only the active node runs the plugin: the standbys (no standby reads) run
     none, so there is nothing to reload on them; a node that takes over starts the mount from
     the catalog (test_leader_loss). Old binaries go from every node, not just the active one."""
-    build_plugin(DISTRIBUTIONS[0], OLD)
+    build_plugin(DISTRIBUTION, OLD)
     for version, args in ((OLD, ["-e", f"oauthapp_plugin_version={OLD}"]), (NEW, [])):
         run = cluster.playbook("site.yml", *args)
         assert run.returncode == 0, failure(run.stdout)

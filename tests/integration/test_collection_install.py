@@ -31,6 +31,7 @@ from webex_vault_testing import (
     REPO,
     SERVERS,
     Stack,
+    distribution_for,
     free_port,
     recap,
     server_binary,
@@ -178,6 +179,7 @@ def user_project(request, installed, tmp_path_factory, plugin_mirror, emulator):
     """A user's project outside this tree: own inventory, own playbook; a dev server of its own."""
     base, _, _, env = installed
     server = request.param
+    distribution = distribution_for(server)
     project = tmp_path_factory.mktemp(f"user-project-{server}")
     port = free_port()
     data_dir = project / "local" / "server"
@@ -196,8 +198,8 @@ def user_project(request, installed, tmp_path_factory, plugin_mirror, emulator):
         "vault_server_group": group,
         "vault_api_url": f"http://127.0.0.1:{port}",
         "vault_api_token": "{{ lookup('ansible.builtin.file', '%s') }}" % (data_dir / "root-token"),
-        "oauthapp_plugin_distribution": "puppetlabs",
-        "oauthapp_plugin_base_url": f"http://127.0.0.1:{url_port(plugin_mirror)}/puppetlabs",
+        "oauthapp_plugin_distribution": distribution,
+        "oauthapp_plugin_base_url": f"http://127.0.0.1:{url_port(plugin_mirror)}/{distribution}",
         "oauthapp_plugin_trust_published_checksum": True,
         "oauthapp_plugin_directory": str(data_dir / "plugins"),
         "oauthapp_plugin_download_dir": str(project / "local" / "downloads"),
@@ -221,7 +223,7 @@ def user_project(request, installed, tmp_path_factory, plugin_mirror, emulator):
         "WEBEX_CLIENT_ID": emulator.client_id,
         "WEBEX_CLIENT_SECRET": emulator.client_secret,
     }
-    stack = Stack(server, "puppetlabs", project, inventory, user_env, port)
+    stack = Stack(server, distribution, project, inventory, user_env, port)
     yield project, inventory, playbook, user_env, stack
     stack.stop()
 

@@ -21,11 +21,11 @@ import requests
 
 from webex_vault_testing import (
     BIN,
-    DISTRIBUTIONS,
     MIRROR_DIR,
     PLUGIN_RELEASES,
     REPO,
     SERVERS,
+    distribution_for,
     free_port,
     recap,
     server_binary,
@@ -71,24 +71,24 @@ class Server:
         return self.playbook("modules.yml", *self.plugin_vars, *args, **env)
 
 
-@pytest.fixture(scope="module")
-def plugin_file(plugin_mirror, tmp_path_factory) -> Path:
-    """The plugin binary from the release archive the mirror serves."""
-    distribution = DISTRIBUTIONS[0]
+def plugin_file(distribution: str, target: Path) -> Path:
+    """The plugin binary from the release archive the mirror serves, unpacked into target."""
     binary, version = (
         PLUGIN_RELEASES[distribution][key] for key in ("binary_name", "default_version")
     )
     asset = f"{binary}-v{version}-linux-amd64"
     archive = MIRROR_DIR / distribution / f"v{version}" / f"{asset}.tar.xz"
-    target = tmp_path_factory.mktemp("plugin-release")
-    with tarfile.open(archive) as release:
-        release.extract(asset, target, filter="data")
+    with tarfile.open(archive) as archived:
+        archived.extract(asset, target, filter="data")
     return target / asset
 
 
 @pytest.fixture(scope="module", params=SERVERS)
-def server(request, tmp_path_factory, plugin_file) -> Server:
+def server(request, tmp_path_factory, plugin_mirror) -> Server:
+    """A dev server with the release of the distribution it runs (distribution_for) in its
+    plugin directory, not registered yet."""
     work = tmp_path_factory.mktemp("collection-modules")
+    release = plugin_file(distribution_for(request.param), tmp_path_factory.mktemp("release"))
     plugin_dir = work / "plugins"
     plugin_dir.mkdir(mode=0o750)
     (work / "ansible_collections" / "webex_vault").mkdir(parents=True)
@@ -111,11 +111,11 @@ def server(request, tmp_path_factory, plugin_file) -> Server:
         url = f"http://127.0.0.1:{port}"
         wait_until_active(url, process)
         # Copied after start: a dev server registers what it finds in its plugin dir at start.
-        command = f"{plugin_file.name}"
-        (plugin_dir / command).write_bytes(plugin_file.read_bytes())
+        command = f"{release.name}"
+        (plugin_dir / command).write_bytes(release.read_bytes())
         (plugin_dir / command).chmod(0o750)
-        sha256 = hashlib.sha256(plugin_file.read_bytes()).hexdigest()
-        version = "v" + plugin_file.name.split("-v")[-1].split("-")[0]
+        sha256 = hashlib.sha256(release.read_bytes()).hexdigest()
+        version = "v" + release.name.split("-v")[-1].split("-")[0]
         plugin_vars = [
             "-e",
             f"test_plugin_sha256={sha256} test_plugin_command={command}",

@@ -13,7 +13,6 @@ import pytest
 
 import webex_vault
 from webex_vault_testing import (
-    DISTRIBUTIONS,
     PLUGIN_RELEASES,
     REDIRECT_URL,
     SERVERS,
@@ -26,15 +25,17 @@ from webex_vault_testing import (
 pytestmark = pytest.mark.integration
 
 MOUNT = "oauthapp"
-OLD, NEW = "3.0.0", PLUGIN_RELEASES[DISTRIBUTIONS[0]]["default_version"]
+# Within the puppetlabs distribution, the one with two releases to build here (3.0.0, 3.1.1);
+# the move between distributions is test_migration.py.
+DISTRIBUTION = "puppetlabs"
+OLD, NEW = "3.0.0", PLUGIN_RELEASES[DISTRIBUTION]["default_version"]
 
 
 @pytest.fixture(params=SERVERS)
 def upgraded(request, tmp_path_factory, plugin_mirror, emulator):
     """A stack converged on v3.0.0 with a credential, then converged on the pinned v3.1.1."""
-    distribution = DISTRIBUTIONS[0]
-    build_plugin(distribution, OLD)
-    stack = stack_for_test(tmp_path_factory, plugin_mirror, emulator, distribution, request.param)
+    build_plugin(DISTRIBUTION, OLD)
+    stack = stack_for_test(tmp_path_factory, plugin_mirror, emulator, DISTRIBUTION, request.param)
     try:
         old = stack.playbook("-e", f"oauthapp_plugin_version={OLD}")
         assert old.returncode == 0, old.stdout[-5000:]
@@ -63,7 +64,7 @@ def test_upgrade_runs_the_new_version_and_keeps_the_credential(upgraded, emulato
     catalog = client.read("sys/plugins/catalog")["data"]["detailed"]
     assert [entry["version"] for entry in catalog if entry["name"] == "oauthapp"] == [f"v{NEW}"]
     assert sorted(p.name for p in (stack.data_dir / "plugins").iterdir()) == [
-        f"{PLUGIN_RELEASES[DISTRIBUTIONS[0]]['binary_name']}-v{NEW}"
+        f"{PLUGIN_RELEASES[DISTRIBUTION]['binary_name']}-v{NEW}"
     ]
 
     kept = webex_vault.read_credential(client, MOUNT, "kept")

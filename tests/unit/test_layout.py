@@ -104,3 +104,26 @@ def test_test_modules_are_at_most_400_lines() -> None:
     assert "tests/unit/webex_vault/test_settings.py" in sizes and len(sizes) > 60
     too_long = {name: lines for name, lines in sizes.items() if lines > MAX_TEST_LINES}
     assert too_long == {}
+
+
+def import_name(path: Path) -> str:
+    """The module name pytest imports a test file as: its dotted path from the first folder up
+    that is not a package (a folder without __init__.py goes on the import path itself)."""
+    parts = [path.stem]
+    folder = path.parent
+    while (folder / "__init__.py").exists():
+        parts.insert(0, folder.name)
+        folder = folder.parent
+    return ".".join(parts)
+
+
+def test_no_two_test_modules_import_as_the_same_name() -> None:
+    # Two folders without __init__.py holding test_x.py each: pytest stops collecting with
+    # "import file mismatch" (tests/integration and tests/unit/plugins both had one).
+    seen: dict[str, list[str]] = {}
+    for path in files_under_tests():
+        if path.name.startswith("test_"):
+            seen.setdefault(import_name(path), []).append(path.relative_to(REPO).as_posix())
+    settings = TESTS / "unit" / "webex_vault" / "test_settings.py"
+    assert import_name(settings) == "unit.webex_vault.test_settings"
+    assert {name: paths for name, paths in seen.items() if len(paths) > 1} == {}
