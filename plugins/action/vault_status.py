@@ -5,7 +5,8 @@
 (sys/seal-status, sys/health, sys/leader), read until it reaches the state a step waits for:
 it answers, it is initialised (a node that joins a cluster), it is unsealed (an auto seal such
 as transit unseals it at start), it serves requests, or it serves and has applied what its
-cluster's leader committed."""
+cluster's leader committed, or it is the active node (a single node answers 429 for a moment
+after its unseal, before it has taken the lead)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ NOT_REACHED = {
     "answered its join); check its retry_join and the leader",
     "unsealed": "is still sealed",
     "serving": "does not serve requests (/v1/sys/health status {status})",
+    "active": "is not the active node (/v1/sys/health status {status}, not 200)",
     "caught_up": "has not applied what its leader committed (applied index {applied}, "
     "leader's committed index {committed})",
 }
@@ -37,7 +39,7 @@ class ActionModule(VaultAction):
         "wait_for": {
             "type": "str",
             "default": "answer",
-            "choices": ["answer", "initialized", "unsealed", "serving", "caught_up"],
+            "choices": ["answer", "initialized", "unsealed", "serving", "caught_up", "active"],
         },
         # What the caller knows of why the state may not come: appended to the failure.
         "hint": {"type": "str", "default": ""},
@@ -90,6 +92,8 @@ def reached(client, state: dict, wait_for: str) -> bool:
         return state["api_up"] and state["initialized"]
     if wait_for == "unsealed":
         return state["api_up"] and state["initialized"] and not state["sealed"]
+    if wait_for == "active":
+        return state["status"] == 200
     if state["status"] not in SERVING:
         return False
     if wait_for == "serving" or state["status"] == 200:

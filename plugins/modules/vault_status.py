@@ -18,7 +18,9 @@ description:
     Raft cluster reports it once the leader has answered its join); C(unsealed) - initialised
     and unsealed (a server with an auto seal such as transit unseals itself at start);
     C(serving) - health 200, 429 or 473 (active, standby, performance standby); C(caught_up) -
-    serving, and a standby of a Raft cluster has applied the leader's committed index.
+    serving, and a standby of a Raft cluster has applied the leader's committed index;
+    C(active) - health 200 (a single node answers 429 for a moment after its unseal, before it
+    has taken the lead, and forwards nothing the role writes until then).
   - Fails with one sentence when the state is not reached, unless I(required) is false.
   - Reads only; never reports a change. Sends no token (the auth options are ignored).
 extends_documentation_fragment:
@@ -33,7 +35,7 @@ options:
     description: The state to wait for (see the description).
     type: str
     default: answer
-    choices: [answer, initialized, unsealed, serving, caught_up]
+    choices: [answer, initialized, unsealed, serving, caught_up, active]
   wait_retries:
     description: How many more times the server is asked.
     type: int

@@ -39,6 +39,23 @@ def test_status_waits_for_a_server_to_serve(run, vault):
     assert result["status"] == 200 and result["reached"] is True
 
 
+def test_status_waits_past_a_standby_answer_for_the_active_node(run, vault):
+    """A single node just unsealed answers 429 until it has taken the lead: serving would
+    stop there, active waits for 200."""
+    vault.health_statuses = [429, 429]
+    serving = run("vault_status", wait_for="serving", wait_retries=5, wait_delay=0.01)
+    assert serving["status"] == 429 and serving["reached"] is True
+    vault.health_statuses = [429, 429]
+    active = run("vault_status", wait_for="active", wait_retries=5, wait_delay=0.01)
+    assert active["status"] == 200 and active["reached"] is True
+    vault.health_statuses = [429, 429, 429]
+    failed = run("vault_status", wait_for="active", wait_retries=1, wait_delay=0.01)
+    assert failed["msg"] == (
+        f"The server at {vault.url} is not the active node (/v1/sys/health status 429, not 200), "
+        "after 0.01 s of waiting."
+    )
+
+
 def test_init_initialises_once_and_hides_its_answer(run, vault):
     fresh(vault)
     checked = run("vault_init", check_mode=True, secret_shares=3, secret_threshold=2)
