@@ -9,20 +9,21 @@ and Ansible's own admin identity (a JSON file, Ansible Vault-encrypted) are all 
 implementation.
 
 A new secret ID is issued only when the delivered one is unknown, expired or used up (or,
-wrapped, its wrapping token expired or was unwrapped by someone else): one decision,
-_still_valid, for every delivery path. Every secret ID issued before it is destroyed once the
-new one is in place, and the role ID's login lockout is lifted. Neither ID ever appears in a
-result or a diff."""
+wrapped, its wrapping token expired or was unwrapped by someone else), or due for renewal
+(less than secret_id_renew_share of its life left): one decision, _still_valid, for every
+delivery path. Once the new one is in place, the secret IDs issued before it for the same
+delivery (tagged in their metadata) are destroyed, except the one it renews, which keeps
+working until it expires (secret_id_scope role: every other secret ID of the role), and the
+role ID's login lockout is lifted. Neither ID ever appears in a result or a diff."""
 
 from __future__ import annotations
 
-import calendar
 import dataclasses
 import hashlib
 import json
+import platform
 import re
 import secrets as random_tokens
-import time
 from pathlib import Path
 
 from ansible.module_utils.common.text.converters import to_bytes, to_text
@@ -30,6 +31,9 @@ from ansible_collections.webex_vault.oauthapp.plugins.plugin_utils import (
     ansible_vault,
     controller_files,
     vault_client,
+)
+from ansible_collections.webex_vault.oauthapp.plugins.plugin_utils import (
+    secret_id_life as life,
 )
 from ansible_collections.webex_vault.oauthapp.plugins.plugin_utils.host_files import (
     HostFileError,
@@ -40,6 +44,7 @@ from ansible_collections.webex_vault.oauthapp.plugins.plugin_utils.vault_action 
     VaultAction,
     diff,
 )
+from ansible_collections.webex_vault.oauthapp.plugins.plugin_utils.vault_api import VaultApiError
 
 ROLE_OPTIONS = {
     "token_policies": {"type": "list", "elements": "str", "no_log": False},
@@ -62,6 +67,11 @@ HOST_SUFFIX = re.compile(r"/(32|128)$")
 NOT_YET = "(created on the real run)"
 HIDDEN = "(hidden)"
 ISSUED_BY = {"issued_by": "webex-vault app_access"}
+RENEWAL_DENIED = (
+    "The identity may not look up its own secret IDs at '{role_path}' (its policy predates "
+    "their renewal), so its secret ID is not renewed ahead of expiry; write the policy again "
+    "with a root token (SECURITY.md, break glass)."
+)
 # The keys of a JSON settings file that hold the IDs.
 JSON_IDS = ("role_id", "secret_id", "secret_id_accessor")
 
@@ -72,8 +82,9 @@ class ActionModule(VaultAction):
         "policy_name": {"type": "str", "default": ""},
         "approle_mount": {"type": "str", "default": "approle"},
         "approle_description": {"type": "str", "default": ""},
-        "policy": {"type": "str", "required": True},
-        "role": {"type": "dict", "required": True, "options": ROLE_OPTIONS},
+        "policy": {"type": "str"},
+        "role": {"type": "dict", "options": ROLE_OPTIONS},
+        "secret_id_only": {"type": "bool", "default": False},
         "secret_id_metadata": {"type": "dict", "default": ISSUED_BY},
         "env_file": {"type": "path", "default": ""},
         "env_format": {"type": "str", "default": "dotenv", "choices": ["dotenv", "json"]},
@@ -87,6 +98,9 @@ class ActionModule(VaultAction):
         "secret_id_holder": {"type": "str", "default": ""},
         "file_owner": {"type": "str", "default": ""},
         "file_group": {"type": "str", "default": ""},
+        "secret_id_renew_share": {"type": "float", "default": 0.5},
+        "secret_id_scope": {"type": "str", "default": "delivery", "choices": ["delivery", "role"]},
+        "secret_id_tag": {"type": "str", "default": ""},
     }
 
     def run(self, tmp=None, task_vars=None):
@@ -108,32 +122,54 @@ class ActionModule(VaultAction):
             )
         if host and (args["check_login"] or args["encrypt"] is not None):
             raise ReconcileError("check_login and encrypt work with env_file only.")
+        if not 0 <= args["secret_id_renew_share"] < 1:
+            raise ReconcileError(
+                "secret_id_renew_share must be at least 0 and less than 1 (the share of a "
+                "secret ID's life left when a new one is issued)."
+            )
+        only = args["secret_id_only"]
+        if not only and (args["policy"] is None or args["role"] is None):
+            raise ReconcileError("policy and role are required (unless secret_id_only).")
+        if only and not args["env_file"]:
+            raise ReconcileError("secret_id_only works with env_file only.")
+        self._entries_of: dict[str, dict[str, dict]] = {}
+        self._share = args["secret_id_renew_share"]
+        # The admin identity has one holder: its new secret ID replaces every other one.
+        self._every = args["secret_id_scope"] == "role"  # noqa: S105 - a choice, not a secret
         name, mount = args["name"], args["approle_mount"].strip("/")
         if args["env_format"] == "json" and args["secret_id_wrap_ttl"]:
             raise ReconcileError("secret_id_wrap_ttl works with env_format dotenv only.")
         role_path = f"auth/{mount}/role/{name}"
-        changes = [
-            self._auth_mount(api, mount, args["approle_description"]),
-            self._policy(api, args["policy_name"] or name, args["policy"]),
-            self._role(api, role_path, args["role"]),
-        ]
-        result = {"changed": False, "secret_id_issued": False, "superseded": 0}
+        # secret_id_only: the admin identity renewing its own secret ID, which may touch
+        # neither its policy nor its role (nor unlock its role ID: it has just logged in).
+        self._accessor, changes = "", []
+        if not only:
+            changes = [
+                self._auth_mount(api, mount, args["approle_description"]),
+                self._policy(api, args["policy_name"] or name, args["policy"]),
+                self._role(api, role_path, args["role"]),
+            ]
+        result = {
+            "changed": False,
+            "secret_id_issued": False,
+            "secret_id_renewed": False,
+            "superseded": 0,
+            "kept_until_expiry": "",
+        }
         if args["env_file"]:
-            env_change, issued, superseded = self._env_file(api, role_path, args)
-            changes.append(env_change)
-            result.update(secret_id_issued=issued, superseded=superseded)
-            if args["check_login"] and not self.check_mode:
-                self._check_login(api, mount, args)
+            env_changes, facts = self._env_file(api, role_path, args)
+            changes.extend(env_changes)
+            result.update(facts)
         elif host:
             files = HostFiles(self, self._task_vars)
             try:
-                host_changes, issued, superseded = self._host_files(api, role_path, args, files)
+                host_changes, facts = self._host_files(api, role_path, args, files)
             except HostFileError as exc:
                 raise ReconcileError(str(exc)) from None
             finally:
                 files.cleanup()
             changes.extend(host_changes)
-            result.update(secret_id_issued=issued, superseded=superseded)
+            result.update(facts)
         made = [change for change in changes if change]
         result.update(changed=bool(made), diff=made)
         return result
@@ -173,37 +209,59 @@ class ActionModule(VaultAction):
         return diff(role_path, before, wanted)
 
     def _env_file(self, api, role_path, args):
-        """The settings file: (diff or None, whether a secret ID was issued, how many old ones
-        were destroyed)."""
+        """The settings file: ([diffs], the result's secret-ID facts)."""
         dest = Path(args["env_file"])
         if not dest.parent.is_dir():
             raise ReconcileError(f"The directory of {dest} does not exist.")
         settings = SettingsFile(dest, args, self._loader)
         known = settings.read()
-        role_id = ((api.read(f"{role_path}/role-id") or {}).get("role_id")) or NOT_YET
+        if args["secret_id_only"]:
+            role_id = known["role_id"]
+            if not role_id:
+                raise ReconcileError(
+                    f"{dest} holds no role ID: secret_id_only renews the secret ID of an "
+                    "identity that exists."
+                )
+        else:
+            role_id = ((api.read(f"{role_path}/role-id") or {}).get("role_id")) or NOT_YET
         self.secrets.update({known["secret_id"], role_id} - {"", NOT_YET})
+        tag = args["secret_id_tag"] or f"{platform.node()}:{dest.resolve()}"
 
+        verdict = life.Verdict()
         superseded, secret_id = [], known["secret_id"]
-        accessor = self._still_valid(api, role_path, secret_id, settings.wrapped)
-        if accessor is None:
-            superseded, secret_id, accessor = api.list(f"{role_path}/secret-id"), NOT_YET, ""
+        try:
+            current = self._still_valid(api, role_path, secret_id, settings.wrapped, tag=tag)
+        except VaultApiError as exc:
+            if not (args["secret_id_only"] and "denied the token permission" in str(exc)):
+                raise
+            # A policy written before the identity could renew its own secret ID.
+            return [], {"warnings": [RENEWAL_DENIED.format(role_path=role_path)]}
+        accessor = current.accessor
+        if not current.keep:
+            verdict, superseded = current, self._replaced(api, role_path, tag, current)
+            secret_id, accessor = NOT_YET, ""
             if not self.check_mode:
                 # A secret ID only when it can be kept: an encrypted file needs a password.
                 settings.check_writable()
-                secret_id, accessor = self._issue(api, role_path, args)
+                secret_id, accessor = self._issue(api, role_path, args, tag)
         wanted = settings.wanted(role_id, secret_id, accessor)
         if wanted == settings.text and settings.mode == 0o600:
-            return None, False, 0
+            if not args["secret_id_only"]:
+                self._login_check(api, args)
+            return [], {}
         if not self.check_mode:
             settings.write(wanted)
             if secret_id != known["secret_id"]:
                 self._unlock(api, role_id)
-            for old in superseded:
-                api.write(f"{role_path}/secret-id-accessor/destroy", {"secret_id_accessor": old})
+            # Before anything is destroyed: never give up the last way in.
+            self._login_check(api, args)
+            self._destroy(api, role_path, superseded)
         new = secret_id != known["secret_id"]
         before = "" if settings.text is None else settings.masked(settings.text)
-        change = diff(str(dest), before, settings.masked(wanted, new_secret_id=new))
-        return change, secret_id not in (known["secret_id"], NOT_YET), len(superseded)
+        changes = [diff(str(dest), before, settings.masked(wanted, new_secret_id=new))]
+        changes.append(self._secret_ids_change(role_path, tag, superseded, verdict))
+        issued = secret_id not in (known["secret_id"], NOT_YET)
+        return changes, self._facts(issued, superseded, verdict)
 
     def _host_files(self, api, role_path, args, files):
         """The role-ID and secret-ID files on the host, as an agent's AppRole auto-auth reads
@@ -237,29 +295,30 @@ class ActionModule(VaultAction):
         delivery = None
         if current is None and wrapped:
             delivery = self._held_delivery(files.read(state_path), args)
-        if self._still_valid(api, role_path, known, wrapped, delivery) is not None:
+        host = str(self._task_vars.get("inventory_hostname") or "")
+        tag = args["secret_id_tag"] or f"{host}:{path}"
+        verdict = self._still_valid(api, role_path, known, wrapped, delivery, tag)
+        if verdict.keep:
             if current is not None and not same_file(current, None, owner, group):
                 if not self.check_mode:
                     files.write(path, to_bytes(known), owner, group, "0600")
                 changes.append(diff(path, described(current), wanted(HIDDEN, owner, group)))
-            return changes, False, 0
+            return changes, {}
 
-        superseded, secret_id, tag = api.list(f"{role_path}/secret-id"), NOT_YET, ""
+        superseded, secret_id = self._replaced(api, role_path, tag, verdict), NOT_YET
         if not self.check_mode:
-            tag = random_tokens.token_hex(8)
-            secret_id = self._issue(api, role_path, args, tag)[0]
+            nonce = random_tokens.token_hex(8)
+            secret_id = self._issue(api, role_path, args, tag, nonce)[0]
             files.write(path, to_bytes(secret_id), owner, group, "0600")
             if wrapped:
-                state = {"holder": args["secret_id_holder"], "delivery": tag}
+                state = {"holder": args["secret_id_holder"], "delivery": nonce}
                 files.write(state_path, to_bytes(json.dumps(state)), owner, group, "0600")
             self._unlock(api, role_id)
-            for accessor in superseded:
-                api.write(
-                    f"{role_path}/secret-id-accessor/destroy", {"secret_id_accessor": accessor}
-                )
+            self._destroy(api, role_path, superseded)
         kind = "(hidden, a new wrapped one)" if wrapped else "(hidden, a new one)"
         changes.append(diff(path, described(current), wanted(kind, owner, group)))
-        return changes, secret_id != NOT_YET, len(superseded)
+        changes.append(self._secret_ids_change(role_path, tag, superseded, verdict))
+        return changes, self._facts(secret_id != NOT_YET, superseded, verdict)
 
     def _held_delivery(self, state_text, args):
         """The delivery tag of the wrapped secret ID that the running agent (secret_id_holder)
@@ -282,31 +341,89 @@ class ActionModule(VaultAction):
         if self._accessor and role_id != NOT_YET:
             api.write(f"sys/locked-users/{self._accessor}/unlock/{role_id}", {})
 
-    def _still_valid(self, api, role_path, known, wrapped, delivery=None):
-        """The one decision, for every delivery path, whether the delivered secret ID still
-        works: its accessor ("" for a wrapping token of one of this role's) while it does, else
-        None. known is what the file holds; with delivery (a wrapped secret ID an agent
-        unwrapped, its file gone), the secret ID is found by that tag in its metadata."""
+    def _still_valid(self, api, role_path, known, wrapped, delivery=None, tag=""):
+        current = self._delivered(api, role_path, known, wrapped, delivery, tag)
+        return dataclasses.replace(current, held="") if self._every else current
+
+    def _delivered(self, api, role_path, known, wrapped, delivery, tag):
+        """The one decision, for every delivery path, about the delivered secret ID (a
+        life.Verdict): whether it still works, whether it is due for renewal (less than
+        secret_id_renew_share of its life left), and which secret ID a running app may hold
+        that a new one leaves working until it expires. known is what the file holds; with
+        delivery (a wrapped secret ID an agent unwrapped, its file gone), the secret ID is
+        found by that tag in its metadata. A wrapping token hides its secret ID: that is the
+        newest one issued for this delivery (tag), which the app holds once it unwrapped it."""
+        share = self._share
         if delivery is not None:
+            entries = self._entries(api, role_path)
+            for accessor, found in entries.items():
+                if (found.get("metadata") or {}).get("delivery") == delivery:
+                    return verdict(accessor, found, share)
+            return life.Verdict()
+        if wrapped:
+            ours = {
+                accessor: found
+                for accessor, found in self._entries(api, role_path).items()
+                if (found.get("metadata") or {}).get(life.TAG_KEY) == tag
+            }
+            held = verdict(*life.newest(ours), share)
+            wrapping = api.lookup("sys/wrapping/lookup", {"token": known}) if known else None
+            live = (wrapping or {}).get("creation_path") == f"{role_path}/secret-id"
+            return dataclasses.replace(held, live=live, due=live and held.due, accessor="")
+        if not known:
+            return life.Verdict()
+        found = api.lookup(f"{role_path}/secret-id/lookup", {"secret_id": known})
+        return verdict((found or {}).get("secret_id_accessor", ""), found, share)
+
+    def _entries(self, api, role_path):
+        """The role's secret IDs: accessor -> lookup answer (metadata, times), read once."""
+        if role_path not in self._entries_of:
+            entries = {}
             for accessor in api.list(f"{role_path}/secret-id"):
                 found = api.lookup(
                     f"{role_path}/secret-id-accessor/lookup", {"secret_id_accessor": accessor}
                 )
-                if ((found or {}).get("metadata") or {}).get("delivery") == delivery:
-                    return accessor if usable(found) else None
-            return None
-        if not known:
-            return None
-        if wrapped:
-            wrapping = api.lookup("sys/wrapping/lookup", {"token": known}) or {}
-            return "" if wrapping.get("creation_path") == f"{role_path}/secret-id" else None
-        found = api.lookup(f"{role_path}/secret-id/lookup", {"secret_id": known})
-        return found.get("secret_id_accessor", "") if usable(found) else None
+                if found is not None:
+                    entries[accessor] = found
+            self._entries_of[role_path] = entries
+        return self._entries_of[role_path]
 
-    def _issue(self, api, role_path, args, tag=""):
+    def _replaced(self, api, role_path, tag, current):
+        """The accessors the new secret ID replaces (destroyed once it is in place)."""
+        return life.replaced(self._entries(api, role_path), tag, self._every, current.held)
+
+    def _destroy(self, api, role_path, accessors):
+        for accessor in accessors:
+            api.write(f"{role_path}/secret-id-accessor/destroy", {"secret_id_accessor": accessor})
+
+    def _secret_ids_change(self, role_path, tag, superseded, current):
+        """The diff of the role's secret IDs: those destroyed, the one kept until it expires."""
+        held = current.held
+        if not superseded and not held:
+            return None
+        entries = self._entries_of.get(role_path, {})
+        before = [life.described(accessor, entries.get(accessor)) for accessor in superseded]
+        after = ["(a new one)"]
+        if held:
+            shown = life.described(held, current.found)
+            before.append(shown)
+            after.insert(0, f"{shown}: kept until it expires")
+        where = "every one of the role" if self._every else f"issued for {tag}"
+        return diff(f"{role_path}/secret-id ({where})", "\n".join(before), "\n".join(after))
+
+    @staticmethod
+    def _facts(issued, superseded, current):
+        return {
+            "secret_id_issued": issued,
+            "secret_id_renewed": issued and current.live and current.due,
+            "superseded": len(superseded),
+            "kept_until_expiry": current.held,
+        }
+
+    def _issue(self, api, role_path, args, tag, nonce=""):
         wrap_ttl = args["secret_id_wrap_ttl"]
-        metadata = {**args["secret_id_metadata"], **({"delivery": tag} if tag else {})}
-        metadata = json.dumps(metadata)
+        metadata = {**args["secret_id_metadata"], life.TAG_KEY: tag}
+        metadata = json.dumps({**metadata, **({"delivery": nonce} if nonce else {})})
         answer = (
             api.write(
                 f"{role_path}/secret-id",
@@ -321,6 +438,11 @@ class ActionModule(VaultAction):
             raise ReconcileError(f"Vault issued no secret ID at '{role_path}/secret-id'.")
         self.secrets.add(issued)
         return issued, data.get("secret_id_accessor", "")
+
+    def _login_check(self, api, args):
+        """With check_login, the file's identity logs in (outside check mode)."""
+        if args["check_login"] and not self.check_mode:
+            self._check_login(api, args["approle_mount"].strip("/"), args)
 
     def _check_login(self, api, mount, args):
         """The file's identity logs in (and that login's token is given up at once)."""
@@ -459,18 +581,16 @@ def wanted(what: str, owner: str, group: str) -> str:
     return f"{what} owner={owner or '(connecting user)'} group={group or '(its group)'} mode=0600"
 
 
-def usable(found: dict | None) -> bool:
-    """Whether a secret ID's lookup answer (None: unknown to the server, as a used-up one is)
-    is one that still logs in: known and not expired."""
-    return found is not None and not expired(found.get("expiration_time"))
-
-
-def expired(expiration_time) -> bool:
-    """Whether a secret ID's expiration_time (RFC 3339, UTC; empty or zero: never) has passed."""
-    text = str(expiration_time or "")
-    if not text or text.startswith("0001-01-01"):
-        return False
-    return calendar.timegm(time.strptime(text[:19], "%Y-%m-%dT%H:%M:%S")) <= time.time()
+def verdict(accessor: str, found: dict | None, share: float) -> life.Verdict:
+    """The verdict on one secret ID from its lookup answer (None: unknown to the server)."""
+    live = life.usable(found)
+    return life.Verdict(
+        live=live,
+        due=life.due(found, share),
+        accessor=accessor if live else "",
+        found=found,
+        held=accessor if live and life.finite(found) else "",
+    )
 
 
 def setting(text: str, key: str) -> str:

@@ -29,10 +29,16 @@ description:
     modules on the host), never through a file on the controller.
   - A new secret ID is issued only when the delivered one no longer works (unknown, expired,
     used up, or its wrapping token expired or was unwrapped, or wraps a secret ID of another
-    role). Every secret ID the role had before is then destroyed, once the new one is in place,
-    so that a copy of an old file stops working, and the server's login lockout of the role ID
-    is lifted (an app that kept trying the dead secret ID logs in with the new one at once).
-  - Each secret ID it issues carries I(secret_id_metadata).
+    role), or when less than I(secret_id_renew_share) of its life is left (renewal ahead of
+    expiry). Once the new one is in place, the secret IDs issued before it for the same
+    delivery (the same settings file or secret-ID file on the same host, I(secret_id_tag)) are
+    destroyed, except the one it renews, which keeps working until it expires (the overlap: an
+    app that still holds it never meets a dead identity, and reads its file again when it is
+    refused at last); secret IDs of other hosts, instances or hands are left alone. With
+    I(secret_id_scope=role) (the admin identity) every other secret ID of the role is
+    destroyed. The server's login lockout of the role ID is then lifted (an app that kept
+    trying a dead secret ID logs in with the new one at once).
+  - Each secret ID it issues carries I(secret_id_metadata) and C(delivered_to) (the tag).
   - With I(check_login), the file's identity then logs in once (outside check mode), and that
     login's token is revoked at once; the task fails when the login is refused.
   - A wrapped secret ID in I(secret_id_file) is meant to be unwrapped once and the file deleted
@@ -67,13 +73,13 @@ options:
     type: str
     default: ""
   policy:
-    description: The policy's text (HCL).
+    description: The policy's text (HCL); required unless I(secret_id_only).
     type: str
-    required: true
   role:
-    description: Settings of the AppRole role, as Vault's C(auth/<mount>/role/<name>) takes them.
+    description:
+      - Settings of the AppRole role, as Vault's C(auth/<mount>/role/<name>) takes them; required
+        unless I(secret_id_only).
     type: dict
-    required: true
     suboptions:
       token_policies:
         description: Policies of the tokens a login returns.
@@ -148,7 +154,18 @@ options:
         type: bool
         default: false
   check_login:
-    description: Log in once with the file's identity, and fail when that is refused.
+    description:
+      - Log in once with the file's identity, and fail when that is refused; with a new secret
+        ID, before the ones it replaces are destroyed.
+      - With I(secret_id_only), only when a new secret ID was issued.
+    type: bool
+    default: false
+  secret_id_only:
+    description:
+      - Only the secret ID in I(env_file), whose role ID it keeps: the AppRole mount, the policy
+        and the role are neither read nor written. For an identity renewing its own secret ID
+        (Ansible's admin identity, which may issue and destroy its own secret IDs, never change
+        its policy or role).
     type: bool
     default: false
   secret_id_wrap_ttl:
@@ -183,6 +200,31 @@ options:
     default: ""
   file_group:
     description: Group of I(role_id_file) and I(secret_id_file); empty means the owner's default.
+    type: str
+    default: ""
+  secret_id_renew_share:
+    description:
+      - A new secret ID is issued when less than this share (at least C(0), less than C(1)) of
+        the delivered one's life (from its creation to its expiry) is left, while it still
+        works. C(0) renews only a secret ID that stopped working; a secret ID that does not
+        expire (the role's C(secret_id_ttl) C(0)) is never due.
+      - Run the task more often than I(secret_id_renew_share) times the role's C(secret_id_ttl).
+    type: float
+    default: 0.5
+  secret_id_scope:
+    description:
+      - Which earlier secret IDs a new one replaces. C(delivery) those issued for the same
+        delivery (I(secret_id_tag)), the one it renews excepted until it expires. C(role)
+        every other secret ID of the role, at once (an identity with one holder, as Ansible's
+        admin identity).
+    type: str
+    default: delivery
+    choices: [delivery, role]
+  secret_id_tag:
+    description:
+      - The delivery a secret ID is issued for, kept in its metadata as C(delivered_to).
+      - Empty means C(<controller's host name>:<absolute env_file>), or
+        C(<inventory_hostname>:<secret_id_file>).
     type: str
     default: ""
 """
@@ -238,8 +280,10 @@ EXAMPLES = r"""
       token_policies: [webex-vault-admin]
       token_ttl: 1800
       token_no_default_policy: true
+      secret_id_ttl: 7776000
     secret_id_metadata:
       issued_by: ansible vault_server
+    secret_id_scope: role
     env_file: /home/ops/.webex-vault/vault-init-admin.json
     env_format: json
     env_fields:
@@ -255,8 +299,18 @@ secret_id_issued:
   description: Whether a new secret ID was issued (and written to I(env_file)).
   returned: success
   type: bool
+secret_id_renewed:
+  description: Whether the new secret ID renews one that still works (due for renewal).
+  returned: success
+  type: bool
 superseded:
-  description: How many earlier secret IDs of the role were destroyed.
+  description: How many earlier secret IDs of the role were destroyed (check mode, would be).
   returned: success
   type: int
+kept_until_expiry:
+  description:
+    - Accessor of the secret ID a new one replaces and leaves working until it expires (the
+      delivered one, or the one a running app unwrapped); empty for none.
+  returned: success
+  type: str
 """

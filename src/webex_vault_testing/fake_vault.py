@@ -56,6 +56,7 @@ class FakeVault(AuthEndpoints, SystemEndpoints):
     )  # secret ID -> (mount, name, accessor)
     secret_id_metadata: dict[str, dict[str, str]] = field(default_factory=dict)  # by accessor
     secret_id_expiration: dict[str, str] = field(default_factory=dict)  # by accessor, RFC 3339
+    secret_id_creation: dict[str, str] = field(default_factory=dict)  # by accessor, RFC 3339
     wrapped: dict[str, tuple[str, dict[str, Any]]] = field(
         default_factory=dict
     )  # wrapping token -> (creation path, data)

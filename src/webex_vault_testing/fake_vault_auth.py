@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import time
 from typing import Any
 
 # (HTTP status, JSON body or None for an empty answer)
@@ -23,6 +24,7 @@ class AuthEndpoints:
     secret_ids: dict[str, tuple[str, str, str]]
     secret_id_metadata: dict[str, dict[str, str]]
     secret_id_expiration: dict[str, str]
+    secret_id_creation: dict[str, str]
     wrapped: dict[str, tuple[str, dict[str, Any]]]
     login_tokens: set[str]
     revoked: list[str]
@@ -82,6 +84,11 @@ class AuthEndpoints:
             secret_id, accessor = secrets.token_hex(12), secrets.token_hex(6)
             self.secret_ids[secret_id] = (mount, name, accessor)
             self.secret_id_metadata[accessor] = json.loads(body.get("metadata") or "{}")
+            # As the server does: created now, expiring after the role's secret_id_ttl.
+            now, ttl = time.time(), int(role.get("secret_id_ttl") or 0)
+            self.secret_id_creation[accessor] = rfc3339(now)
+            if ttl:
+                self.secret_id_expiration[accessor] = rfc3339(now + ttl)
             data = {"secret_id": secret_id, "secret_id_accessor": accessor}
             if wrap_ttl:
                 token = "s." + secrets.token_hex(12)
@@ -103,11 +110,13 @@ class AuthEndpoints:
 
     def _secret_id_entry(self, accessor: str) -> dict[str, Any]:
         """A secret ID's lookup answer (set secret_id_expiration[accessor] for one that has
-        expired: the server then still knows it until its tidy runs)."""
+        expired: the server then still knows it until its tidy runs; secret_id_creation too,
+        to age it)."""
         return {
             "secret_id_accessor": accessor,
             "metadata": self.secret_id_metadata.get(accessor, {}),
             "expiration_time": self.secret_id_expiration.get(accessor, "0001-01-01T00:00:00Z"),
+            "creation_time": self.secret_id_creation.get(accessor, "0001-01-01T00:00:00Z"),
         }
 
     def _login(self, body: Any) -> Answer:
@@ -118,3 +127,9 @@ class AuthEndpoints:
         token = "s.login-" + secrets.token_hex(8)
         self.login_tokens.add(token)
         return 200, {"auth": {"client_token": token, "policies": ["default"]}}
+
+
+def rfc3339(seconds: float) -> str:
+    """A time as Vault writes one: UTC, nanoseconds."""
+    whole = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
+    return f"{whole}.{int(seconds % 1 * 1e9):09d}Z"

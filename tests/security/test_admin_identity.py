@@ -13,6 +13,8 @@ Expected behaviour (SECURITY.md, "Admin identity"):
 - it is refused outside its list: sys/raw, removing the audit device, other mounts (secret/),
   other policies (its own, new ones, root), other roles (its own), tokens with other policies,
   a sample role carrying another policy, reloading another mount, disabling the engine, sealing;
+- its secret ID expires (90 days by default); a run renews it ahead of expiry and destroys
+  every other admin secret ID (issue 20);
 - a restarted (sealed) server is unsealed by the role without any root token;
 - break glass: `operator generate-root` with the unseal keys makes a root token again.
 PGP-encrypted shares and the dev server's hand-over: test_admin_handover.py.
@@ -117,7 +119,12 @@ def test_rerun_with_the_admin_identity_changes_nothing(admin_stack):
         ("PUT", "auth/token/create", {"policies": ["root"]}),
         ("PUT", "auth/token/create", {"policies": [ADMIN_POLICY]}),
         ("PUT", f"auth/approle/role/{ADMIN_POLICY}", {"token_policies": ["root"]}),
-        ("PUT", f"auth/approle/role/{ADMIN_POLICY}/secret-id", {}),
+        # Its own secret IDs: metadata is the only parameter it may choose (issue 20).
+        ("PUT", f"auth/approle/role/{ADMIN_POLICY}/secret-id", {"cidr_list": ["0.0.0.0/0"]}),
+        ("PUT", f"auth/approle/role/{ADMIN_POLICY}/secret-id", {"ttl": "0"}),
+        ("PUT", f"auth/approle/role/{ADMIN_POLICY}/secret-id", {"num_uses": 0, "metadata": "{}"}),
+        ("PUT", f"auth/approle/role/{ADMIN_POLICY}/custom-secret-id", {"secret_id": "x" * 36}),
+        ("GET", f"auth/approle/role/{ADMIN_POLICY}/role-id", None),
         ("PUT", "auth/approle/role/webex-cli", {"token_policies": [ADMIN_POLICY]}),
         ("PUT", "auth/approle/role/webex-cli", {"token_policies": ["webex-cli", "webex-app"]}),
         ("PUT", "auth/approle/role/webex-cli", {"policies": ["webex-app"]}),
@@ -176,3 +183,34 @@ def test_restarted_server_is_unsealed_without_a_root_token(admin_stack):
     converge = run(admin_stack, "playbooks/oauthapp.yml", *admin_connection(admin_stack))
     assert converge.returncode == 0, converge.stdout[-5000:]
     assert changed(converge.stdout) == 0, converge.stdout[-5000:]
+
+
+def test_the_admin_secret_id_is_renewed_ahead_of_expiry_and_replaces_every_other(
+    admin_stack, admin_root
+):
+    url, role = admin_stack.url, f"auth/approle/role/{ADMIN_POLICY}"
+    before = decrypt(admin_stack, admin_stack.admin_file)
+    status, found = call(
+        url, "POST", f"{role}/secret-id/lookup", admin_root, json={"secret_id": before["secret_id"]}
+    )
+    assert status == 200 and found["data"]["secret_id_ttl"] == 90 * 86400, found
+    # Another admin secret ID (an earlier break glass, another controller's copy).
+    status, _ = call(url, "POST", f"{role}/secret-id", admin_root, json={})
+    assert status == 200
+
+    # A share this close to 1 makes the current secret ID due a second after it was issued.
+    renewal = run(
+        admin_stack,
+        API_PLAYBOOK,
+        *api_vars(admin_stack, vault_server_admin_secret_id_renew_share=0.9999999),
+    )
+
+    assert renewal.returncode == 0, renewal.stdout[-5000:]
+    assert changed(renewal.stdout) == 1, renewal.stdout[-5000:]
+    after = decrypt(admin_stack, admin_stack.admin_file)
+    assert after["role_id"] == before["role_id"] and after["secret_id"] != before["secret_id"]
+    status, listed = call(url, "LIST", f"{role}/secret-id", admin_root)
+    assert status == 200 and listed["data"]["keys"] == [after["secret_id_accessor"]], listed
+    assert admin_login(admin_stack)
+    again = run(admin_stack, API_PLAYBOOK, *api_vars(admin_stack))
+    assert again.returncode == 0 and changed(again.stdout) == 0, again.stdout[-5000:]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import platform
 import stat
 
 from webex_vault_testing.fake_vault import printed
@@ -75,13 +77,13 @@ def test_the_same_identity_again_writes_nothing(run, vault, tmp_path):
     assert env_file.read_bytes() == content
 
 
-def test_a_secret_id_that_stopped_working_is_replaced_and_the_old_ones_destroyed(
+def test_a_secret_id_that_stopped_working_is_replaced_and_others_are_left_alone(
     run, vault, tmp_path
 ):
     env_file = tmp_path / "cli.env"
     run("approle_identity", **identity(env_file))
     old = settings(env_file)["VAULT_SECRET_ID"]
-    # A second secret ID someone issued by hand, and the file's one expired.
+    # A second secret ID someone issued by hand, and the file's one gone.
     vault.secret_ids["by-hand"] = ("approle", "webex-cli", "accessor-by-hand")
     del vault.secret_ids[old]
 
@@ -89,8 +91,9 @@ def test_a_secret_id_that_stopped_working_is_replaced_and_the_old_ones_destroyed
 
     new = settings(env_file)["VAULT_SECRET_ID"]
     assert new != old and result["secret_id_issued"] is True
-    assert list(vault.secret_ids) == [new]
-    assert result["superseded"] == 1
+    # Not issued for this file: not this file's to destroy (issue 20).
+    assert list(vault.secret_ids) == ["by-hand", new]
+    assert result["superseded"] == 0 and result["secret_id_renewed"] is False
 
 
 def test_an_expired_secret_id_the_server_still_knows_is_replaced_and_the_lockout_lifted(
@@ -259,7 +262,9 @@ def test_the_admin_identity_is_an_encrypted_json_file_checked_by_a_login(run, va
         for method, path, body in vault.requests
         if method == "POST" and path.endswith("/secret-id")
     ]
-    assert issued == [{"metadata": '{"issued_by": "ansible vault_server"}'}]
+    assert [json.loads(body["metadata"]) for body in issued] == [
+        {"issued_by": "ansible vault_server", "delivered_to": f"{platform.node()}:{admin_file}"}
+    ]
     assert document["secret_id"] not in printed(result)
     assert document["role_id"] not in printed(result)
     assert '"secret_id": "(hidden, a new one)"' in result["diff"][-1]["after"]

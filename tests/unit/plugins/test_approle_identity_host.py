@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 import stat
+import time
 
 from webex_vault_testing.fake_vault import printed
+from webex_vault_testing.fake_vault_auth import rfc3339
 
 NAME = "webex-agent-people-me"
 POLICY = 'path "oauthapp/creds/people-me" {\n  capabilities = ["read"]\n}\n'
@@ -70,8 +72,9 @@ def test_a_secret_id_that_stopped_working_is_replaced_in_place(run_task, vault, 
     rc, result = run_task("approle_identity", identity(vault, tmp_path))
 
     new = (tmp_path / "secret-id").read_text()
-    assert rc == 0 and result["secret_id_issued"] is True and result["superseded"] == 1
-    assert new != old and list(vault.secret_ids) == [new]
+    # The one someone issued by hand is not this delivery's to destroy (issue 20).
+    assert rc == 0 and result["secret_id_issued"] is True and result["superseded"] == 0
+    assert new != old and list(vault.secret_ids) == ["by-hand", new]
     # The agent kept trying the dead one: its role ID's login lockout is lifted.
     role_id = (tmp_path / "role-id").read_text()
     unlocked = [path for _, path, _ in vault.writes() if path.startswith("sys/locked-users/")]
@@ -165,3 +168,25 @@ def test_one_place_for_the_ids(run_task, vault, tmp_path):
 
     assert rc != 0 and "Choose one place for the IDs" in result["msg"]
     assert vault.writes() == []
+
+
+def test_an_agent_secret_id_due_for_renewal_is_replaced_while_it_keeps_working(
+    run_task, vault, tmp_path
+):
+    run_task("approle_identity", identity(vault, tmp_path))
+    old = (tmp_path / "secret-id").read_text()
+    accessor = vault.secret_ids[old][2]
+    # A day of its life left (of one): due with the default share (0.5).
+    vault.secret_id_creation[accessor] = rfc3339(time.time() - 0.6 * 86400)
+    vault.secret_id_expiration[accessor] = rfc3339(time.time() + 0.4 * 86400)
+
+    rc, result = run_task("approle_identity", identity(vault, tmp_path))
+
+    new = (tmp_path / "secret-id").read_text()
+    assert rc == 0 and result["secret_id_renewed"] is True and new != old
+    # The agent may still hold the old one: it works until it expires.
+    assert set(vault.secret_ids) == {old, new} and result["kept_until_expiry"] == accessor
+    metadata = vault.secret_id_metadata[vault.secret_ids[new][2]]
+    assert metadata["delivered_to"] == f"localhost:{tmp_path / 'secret-id'}"
+    rc, again = run_task("approle_identity", identity(vault, tmp_path))
+    assert rc == 0 and again["changed"] is False
