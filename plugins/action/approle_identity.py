@@ -265,7 +265,7 @@ class ActionModule(VaultAction):
 
     def _host_files(self, api, role_path, args, files):
         """The role-ID and secret-ID files on the host, as an agent's AppRole auto-auth reads
-        them: ([diffs], whether a secret ID was issued, how many old ones were destroyed).
+        them: ([diffs], the result's secret-ID facts).
 
         A plain secret ID stays in its file, and the agent reads it at every login. A wrapped
         one is a single-use wrapping token that the agent unwraps and then deletes: the file is
@@ -411,11 +411,11 @@ class ActionModule(VaultAction):
         where = "every one of the role" if self._every else f"issued for {tag}"
         return diff(f"{role_path}/secret-id ({where})", "\n".join(before), "\n".join(after))
 
-    @staticmethod
-    def _facts(issued, superseded, current):
+    def _facts(self, issued, superseded, current):
+        """The result's secret-ID facts (in check mode, what the real run would do)."""
         return {
             "secret_id_issued": issued,
-            "secret_id_renewed": issued and current.live and current.due,
+            "secret_id_renewed": (issued or self.check_mode) and current.live and current.due,
             "superseded": len(superseded),
             "kept_until_expiry": current.held,
         }

@@ -32,9 +32,9 @@ description:
     role), or when less than I(secret_id_renew_share) of its life is left (renewal ahead of
     expiry). Once the new one is in place, the secret IDs issued before it for the same
     delivery (the same settings file or secret-ID file on the same host, I(secret_id_tag)) are
-    destroyed, except the one it renews, which keeps working until it expires (the overlap: an
-    app that still holds it never meets a dead identity, and reads its file again when it is
-    refused at last); secret IDs of other hosts, instances or hands are left alone. With
+    destroyed, except the one it renews, which keeps working until it expires (the overlap,
+    so that an app that still holds it never meets a dead identity, and reads its file again
+    when it is refused at last); secret IDs of other hosts, instances or hands are left alone. With
     I(secret_id_scope=role) (the admin identity) every other secret ID of the role is
     destroyed. The server's login lockout of the role ID is then lifted (an app that kept
     trying a dead secret ID logs in with the new one at once).
@@ -157,12 +157,12 @@ options:
     description:
       - Log in once with the file's identity, and fail when that is refused; with a new secret
         ID, before the ones it replaces are destroyed.
-      - With I(secret_id_only), only when a new secret ID was issued.
+      - With I(secret_id_only), only when it wrote the file (a new secret ID).
     type: bool
     default: false
   secret_id_only:
     description:
-      - Only the secret ID in I(env_file), whose role ID it keeps: the AppRole mount, the policy
+      - Only the secret ID in I(env_file), whose role ID it keeps; the AppRole mount, the policy
         and the role are neither read nor written. For an identity renewing its own secret ID
         (Ansible's admin identity, which may issue and destroy its own secret IDs, never change
         its policy or role).

@@ -141,8 +141,9 @@ def test_check_mode_tells_a_renewal_and_writes_nothing(run, vault, tmp_path):
 
     result = run("approle_identity", check_mode=True, **identity(env_file))
 
-    assert result["changed"] is True and result["secret_id_renewed"] is False
-    assert result["kept_until_expiry"] == accessor
+    # What the real run would do: renew, and keep the current one until it expires.
+    assert result["changed"] is True and result["secret_id_issued"] is False
+    assert result["secret_id_renewed"] is True and result["kept_until_expiry"] == accessor
     file_diff = next(change for change in result["diff"] if change["after_header"] == str(env_file))
     assert "VAULT_SECRET_ID=(hidden, a new one)" in file_diff["after"]
     # Reads only: the lookups, nothing issued or destroyed.
