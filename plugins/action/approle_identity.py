@@ -366,10 +366,14 @@ class ActionModule(VaultAction):
                 for accessor, found in self._entries(api, role_path).items()
                 if (found.get("metadata") or {}).get(life.TAG_KEY) == tag
             }
-            held = verdict(*life.newest(ours), share)
+            newest = verdict(*life.newest(ours), share)
             wrapping = api.lookup("sys/wrapping/lookup", {"token": known}) if known else None
             live = (wrapping or {}).get("creation_path") == f"{role_path}/secret-id"
-            return dataclasses.replace(held, live=live, due=live and held.due, accessor="")
+            # Held only by an app that unwrapped the file's token (none for a file without one).
+            held = newest.held if known else ""
+            return dataclasses.replace(
+                newest, live=live, due=live and newest.due, accessor="", held=held
+            )
         if not known:
             return life.Verdict()
         found = api.lookup(f"{role_path}/secret-id/lookup", {"secret_id": known})
