@@ -16,13 +16,21 @@ Expected behaviour (SECURITY.md, "Admin identity"):
 - its secret ID expires (90 days by default); a run renews it ahead of expiry and destroys
   every other admin secret ID (issue 20);
 - a restarted (sealed) server is unsealed by the role without any root token;
-- break glass: `operator generate-root` with the unseal keys makes a root token again.
+- break glass: `operator generate-root` with the unseal keys makes a root token again; given
+  to the role in a 0600 file (never a variable), it is revoked when the API stage ends, after a
+  failure and in check mode too, and a file others can read is refused (and its token revoked).
 PGP-encrypted shares and the dev server's hand-over: test_admin_handover.py.
 """
 
 from __future__ import annotations
 
+import os
+import pty
+import select
+import subprocess
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -41,6 +49,7 @@ from webex_vault_testing.admin_identity import (
     run,
     start_server,
 )
+from webex_vault_testing.base import BIN, REPO
 from webex_vault_testing.recording_emulator import start_emulator
 from webex_vault_testing.server_control import start_persistent_server, stop_server, wait_healthy
 
@@ -169,6 +178,116 @@ def test_break_glass_generate_root_from_the_unseal_keys(admin_stack):
     assert status == 204
     status, _ = call(admin_stack.url, "GET", "auth/token/lookup-self", root)
     assert status == 403
+
+
+def break_glass_token_file(stack: AdminStack) -> tuple[str, str]:
+    """A fresh root token from the unseal keys, in a 0600 file as the operator keeps it."""
+    init = decrypt(stack, stack.init_file)
+    root = generate_root(stack, init["keys_base64"][:THRESHOLD])
+    path = stack.work_dir / f"break-glass-{time.monotonic_ns()}"
+    path.touch(mode=0o600)
+    path.write_text(root + "\n")
+    return root, str(path)
+
+
+def test_a_failing_break_glass_run_leaves_the_token_revoked(admin_stack):
+    """Issue 20: break glass took the root token as -e and did not revoke it when the run
+    failed. The token now comes from a file, and the API stage's always path revokes it: here
+    the run fails on an admin policy the server cannot parse, after the root login."""
+    root, path = break_glass_token_file(admin_stack)
+    failing = run(
+        admin_stack,
+        API_PLAYBOOK,
+        *api_vars(
+            admin_stack,
+            vault_server_break_glass_token_file=path,
+            vault_server_admin_policy_rules='path "broken" {',
+        ),
+    )
+    assert failing.returncode != 0, failing.stdout[-5000:]
+    assert "Revoke the break-glass root token" in failing.stdout
+    status, _ = call(admin_stack.url, "GET", "auth/token/lookup-self", root)
+    assert status == 403, failing.stdout[-5000:]
+    assert root not in failing.stdout
+
+
+def test_a_break_glass_check_run_revokes_the_token_too(admin_stack):
+    root, path = break_glass_token_file(admin_stack)
+    checked = run(
+        admin_stack,
+        API_PLAYBOOK,
+        "--check",
+        *api_vars(admin_stack, vault_server_break_glass_token_file=path),
+    )
+    assert checked.returncode == 0, checked.stdout[-5000:]
+    status, _ = call(admin_stack.url, "GET", "auth/token/lookup-self", root)
+    assert status == 403, checked.stdout[-5000:]
+    assert root not in checked.stdout
+
+
+def run_answering(stack: AdminStack, prompt: bytes, answer: str, *args: str) -> tuple[int, str]:
+    """ansible-playbook on a terminal (a pty), typing `answer` at `prompt`: the exit code and
+    everything the terminal showed."""
+    master, slave = pty.openpty()
+    command = [str(BIN / "ansible-playbook"), API_PLAYBOOK, "-e", f"@{stack.vars_file}", *args]
+    process = subprocess.Popen(
+        command,
+        cwd=REPO,
+        env=stack.env,
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        start_new_session=True,
+    )
+    os.close(slave)
+    shown, answered, deadline = b"", False, time.monotonic() + 600
+    try:
+        while time.monotonic() < deadline:
+            if select.select([master], [], [], 1)[0]:
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:  # the terminal closed with the last process on it
+                    break
+                shown += chunk
+                if not answered and prompt in shown:
+                    os.write(master, answer.encode() + b"\r")
+                    answered = True
+            elif process.poll() is not None:
+                break
+        return process.wait(timeout=60), shown.decode(errors="replace")
+    finally:
+        os.close(master)
+
+
+def test_a_break_glass_token_from_the_prompt_is_not_shown_and_is_revoked(admin_stack):
+    init = decrypt(admin_stack, admin_stack.init_file)
+    root = generate_root(admin_stack, init["keys_base64"][:THRESHOLD])
+    code, shown = run_answering(
+        admin_stack,
+        b"Root token for",
+        root,
+        "--check",
+        *api_vars(admin_stack, vault_server_break_glass_prompt=True),
+    )
+    assert code == 0, shown[-5000:]
+    assert root not in shown, "the prompt echoed the token"
+    status, _ = call(admin_stack.url, "GET", "auth/token/lookup-self", root)
+    assert status == 403, shown[-5000:]
+
+
+def test_a_break_glass_token_file_others_can_read_is_refused_and_revoked(admin_stack):
+    root, path = break_glass_token_file(admin_stack)
+    Path(path).chmod(0o644)
+    refused = run(
+        admin_stack, API_PLAYBOOK, *api_vars(admin_stack, vault_server_break_glass_token_file=path)
+    )
+    assert refused.returncode != 0
+    assert (
+        "vault_server_break_glass_token_file must be a file on the controller that only its owner"
+        in " ".join(refused.stdout.split())
+    ), refused.stdout[-5000:]
+    status, _ = call(admin_stack.url, "GET", "auth/token/lookup-self", root)
+    assert status == 403, refused.stdout[-5000:]
 
 
 def test_restarted_server_is_unsealed_without_a_root_token(admin_stack):
