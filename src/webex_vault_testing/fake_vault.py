@@ -63,6 +63,9 @@ class FakeVault(AuthEndpoints, SystemEndpoints):
     login_tokens: set[str] = field(default_factory=set)  # tokens AppRole logins issued, in use
     revoked: list[str] = field(default_factory=list)  # tokens revoke-self gave up, in order
     try_again: list[int] = field(default_factory=list)  # statuses answered first to other calls
+    denied: set[str] = field(
+        default_factory=set
+    )  # paths a valid token is refused (403), a policy's gaps
     # Not initialised or sealed: {"initialized", "sealed", "t", "n", "progress"}; None: unsealed.
     seal: dict[str, Any] | None = None
     audit: dict[str, dict[str, Any]] = field(default_factory=dict)  # "path/" -> audit device
@@ -111,6 +114,8 @@ class FakeVault(AuthEndpoints, SystemEndpoints):
         if token is None or token in self.revoked:
             return 403, {"errors": ["permission denied"]}
         if token != self.token and token not in self.login_tokens:
+            return 403, {"errors": ["permission denied"]}
+        if path in self.denied:
             return 403, {"errors": ["permission denied"]}
         if path.startswith("auth/token/"):
             return self._token_self(method, path, token)

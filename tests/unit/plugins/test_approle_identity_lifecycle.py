@@ -237,3 +237,17 @@ def test_the_admin_identity_renews_its_own_secret_id_without_touching_its_role(
     paths = {path for _, path, _ in vault.writes()[writes:]}
     assert all("/secret-id" in path for path in paths), paths
     assert [path for _, path, _ in vault.requests[requests:] if "/secret-id" not in path] == []
+
+
+def test_an_admin_policy_that_predates_renewal_warns_and_changes_nothing(run, vault, tmp_path):
+    admin = identity(tmp_path / "admin.json", env_format="json", secret_id_scope="role")
+    run("approle_identity", **admin)
+    content = (tmp_path / "admin.json").read_bytes()
+    vault.denied.add("auth/approle/role/webex-app/secret-id/lookup")
+    renewal = {key: admin[key] for key in ("name", "env_file", "env_format", "secret_id_scope")}
+
+    result = run("approle_identity", secret_id_only=True, **renewal)
+
+    assert result.get("failed") is not True and result["changed"] is False
+    assert "break glass" in result["warnings"][0]
+    assert (tmp_path / "admin.json").read_bytes() == content
