@@ -233,7 +233,7 @@ def b1_section(result: dict[str, Any] | None) -> tuple[list[str], list[str]]:
         lines += [
             "Each task runs in a worker process forked from `ansible-playbook`, which templates "
             "the task's arguments and conditions there: Jinja compiles every expression it "
-            "meets again in each worker (ansible-core 2.19 keeps no compiled-template cache "
+            "meets anew in each worker (ansible-core 2.19 has no compiled-template cache "
             "that a fork could inherit), including the role defaults that the arguments refer "
             "to, and an argument spec validation templates every variable of its entry point. "
             "A `template` lookup copies all variables first. So the cost of a task is mostly "
@@ -242,6 +242,29 @@ def b1_section(result: dict[str, Any] | None) -> tuple[list[str], list[str]]:
             f"{rerun['raw']['median_cpu_s']:.2f} CPU s for all of them.",
             "",
         ]
+        load = fixed.get("load_site_yml")
+        if load and target_wall is not None:
+            budget = target_wall - load["wall_s"]
+            cheapest = fixed.get("per_assert_task_wall_s") or 0
+            lines += [
+                f"What the {target_wall:g} s target would need: starting `ansible-playbook` and "
+                f"loading `site.yml` already take {load['wall_s']:.2f} s, which leaves "
+                f"{budget:.2f} s for every task of the re-run, against {total:.2f} s for "
+                f"{sum(row['tasks'] for row in breakdown)} tasks in this run"
+                + (
+                    f" (at the {cheapest:.3f} s of the cheapest task, an assert, at most "
+                    f"{max(budget, 0) / cheapest:.0f} tasks)"
+                    if cheapest > 0
+                    else ""
+                )
+                + ". That means fewer and lighter tasks per role entry point, not faster API "
+                "calls: one login, health gate and active-node check per play instead of per "
+                "role entry point (the connection row), input checks done once per play (the "
+                "oauthapp play checks oauthapp_webex's inputs in a pre-task and again in the "
+                "role), checks and templates moved out of Jinja into the actions, so that a "
+                "task templates little.",
+                "",
+            ]
     lines += [
         f"A re-run starts {tasks['module_tasks']} module processes (counted by the payloads "
         f"Ansible sends), runs {tasks['controller_tasks']} tasks that stay in the controller "
