@@ -51,6 +51,11 @@ publish() {
   [ "$version" = "$default_version" ] && ln -sfn "${version}/vault" "${out_dir}/vault"
   echo "$binary"
 }
+# One build of a version at a time: a second caller waits here, then reuses the first one's.
+mkdir -p "${out_dir}/${version}"
+exec {build_lock}>"${out_dir}/${version}/.build.lock"
+flock "$build_lock"
+
 # A cached build is re-checked: its bytes against its build record (or the pin).
 if [ -x "$binary" ]; then
   actual="$(sha256sum "$binary" | cut -d' ' -f1)"
