@@ -98,10 +98,14 @@ MOLECULE_SCENARIOS ?= default upgrade $(if $(filter vault,$(WEBEX_VAULT_TEST_SER
 # Each scenario's first step (tools/molecule-dependency.sh) starts the Docker engine and builds
 # the test image when missing; the default scenario runs as plain `molecule test`, the way a
 # user runs it after `make venv`.
+# A scenario's containers and ports are fixed, so one run of each scenario at a time on this
+# machine (another checkout's too): each waits for its scenario's lock in MOLECULE_LOCK_DIR.
+MOLECULE_LOCK_DIR ?= /tmp/webex-vault-molecule-locks
 molecule: venv
-	$(if $(filter default,$(MOLECULE_SCENARIOS)),PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/molecule test)
+	mkdir -p $(MOLECULE_LOCK_DIR)
+	$(if $(filter default,$(MOLECULE_SCENARIOS)),PATH="$(CURDIR)/$(BIN):$$PATH" flock $(MOLECULE_LOCK_DIR)/molecule-default.lock $(BIN)/molecule test)
 	for scenario in $(filter-out default,$(MOLECULE_SCENARIOS)); do \
-	  PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/molecule test -s $$scenario || exit 1; \
+	  PATH="$(CURDIR)/$(BIN):$$PATH" flock $(MOLECULE_LOCK_DIR)/molecule-$$scenario.lock $(BIN)/molecule test -s $$scenario || exit 1; \
 	done
 
 # What the tests install, built once before they start: the plugin releases (the pinned ones and
