@@ -76,9 +76,9 @@ record="${archive}.build"
 pin_key="${distribution}/${version}/${goos}-${goarch}"
 
 # One build of a release at a time: a second caller (make test runs pytest and Molecule side by
-# side) waits here, then finds the first one's archive below.
-mkdir -p "$release_dir"
-exec {build_lock}>"${release_dir}/.build.lock"
+# side) waits here, then finds the first one's archive below. The lock lives outside the output
+# folder, which stays untouched until a build succeeds.
+exec {build_lock}>"${TMPDIR:-/tmp}/build-plugin-$(printf '%s' "$release_dir" | sha256sum | cut -c1-16).lock"
 flock "$build_lock"
 
 # --- A cached build is re-checked: its bytes against its build record and .sha256.asc. ---
