@@ -27,7 +27,7 @@ from __future__ import annotations
 import os
 import pty
 import select
-import subprocess
+import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -226,37 +226,38 @@ def test_a_break_glass_check_run_revokes_the_token_too(admin_stack):
 
 
 def run_answering(stack: AdminStack, prompt: bytes, answer: str, *args: str) -> tuple[int, str]:
-    """ansible-playbook on a terminal (a pty), typing `answer` at `prompt`: the exit code and
-    everything the terminal showed."""
-    master, slave = pty.openpty()
+    """ansible-playbook on a terminal of its own (a pty that is its controlling terminal, as an
+    operator's shell gives it; CI runs without one), typing `answer` at `prompt`: the exit
+    code and everything the terminal showed."""
     command = [str(BIN / "ansible-playbook"), API_PLAYBOOK, "-e", f"@{stack.vars_file}", *args]
-    process = subprocess.Popen(
-        command,
-        cwd=REPO,
-        env=stack.env,
-        stdin=slave,
-        stdout=slave,
-        stderr=slave,
-        start_new_session=True,
-    )
-    os.close(slave)
+    pid, terminal = pty.fork()
+    if pid == 0:  # the child: a new session whose controlling terminal is the pty
+        try:
+            os.chdir(REPO)
+            os.execve(command[0], command, stack.env)  # noqa: S606 (no shell: an argv)
+        finally:
+            os._exit(127)
     shown, answered, deadline = b"", False, time.monotonic() + 600
     try:
         while time.monotonic() < deadline:
-            if select.select([master], [], [], 1)[0]:
-                try:
-                    chunk = os.read(master, 4096)
-                except OSError:  # the terminal closed with the last process on it
-                    break
-                shown += chunk
-                if not answered and prompt in shown:
-                    os.write(master, answer.encode() + b"\r")
-                    answered = True
-            elif process.poll() is not None:
+            if not select.select([terminal], [], [], 1)[0]:
+                continue
+            try:
+                chunk = os.read(terminal, 4096)
+            except OSError:  # the terminal closed with the last process on it
                 break
-        return process.wait(timeout=60), shown.decode(errors="replace")
+            if not chunk:
+                break
+            shown += chunk
+            if not answered and prompt in shown:
+                os.write(terminal, answer.encode() + b"\r")
+                answered = True
+        if time.monotonic() >= deadline:
+            os.kill(pid, signal.SIGKILL)
+        _, status = os.waitpid(pid, 0)
+        return os.waitstatus_to_exitcode(status), shown.decode(errors="replace")
     finally:
-        os.close(master)
+        os.close(terminal)
 
 
 def test_a_break_glass_token_from_the_prompt_is_not_shown_and_is_revoked(admin_stack):
