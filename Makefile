@@ -13,11 +13,11 @@ PLUGIN_DISTRIBUTION := $(or $(DISTRIBUTION),$(if $(filter vault,$(SERVER)),puppe
 # The servers the integration, security and Molecule tests run against.
 export WEBEX_VAULT_TEST_SERVERS ?= openbao vault
 
-.PHONY: help venv requirements plugin demo web down status changelog lint sanity unit fast integration browser molecule test bench clean
+.PHONY: help venv requirements plugin demo web down status changelog lint sanity unit fast integration browser molecule test test-builds bench clean
 
 help:
 	@echo "make demo   - local server + Webex emulator + site.yml + the CLI sample"
-	@echo "make test   - lint, sanity, pytest (unit, integration, browser, security), molecule on OpenBao and Vault (what CI runs)"
+	@echo "make test   - lint, sanity, pytest (unit, integration, browser, security), molecule on OpenBao and Vault (what CI runs; parts side by side)"
 	@echo "make fast   - unit and integration tests on OpenBao only (a few minutes; for iterations)"
 	@echo "make lint   - ansible-lint, yamllint, ruff, mypy --strict on src/, antsibull-changelog lint"
 	@echo "make web    - the web sample on http://localhost:5000/ (after make demo)"
@@ -98,16 +98,44 @@ MOLECULE_SCENARIOS ?= default upgrade $(if $(filter vault,$(WEBEX_VAULT_TEST_SER
 # Each scenario's first step (tools/molecule-dependency.sh) starts the Docker engine and builds
 # the test image when missing; the default scenario runs as plain `molecule test`, the way a
 # user runs it after `make venv`.
+# A scenario's containers and ports are fixed, so one run of each scenario at a time on this
+# machine (another checkout's too): each waits for its scenario's lock in MOLECULE_LOCK_DIR.
+MOLECULE_LOCK_DIR ?= /tmp/webex-vault-molecule-locks
 molecule: venv
-	$(if $(filter default,$(MOLECULE_SCENARIOS)),PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/molecule test)
+	mkdir -p $(MOLECULE_LOCK_DIR)
+	$(if $(filter default,$(MOLECULE_SCENARIOS)),PATH="$(CURDIR)/$(BIN):$$PATH" flock $(MOLECULE_LOCK_DIR)/molecule-default.lock $(BIN)/molecule test)
 	for scenario in $(filter-out default,$(MOLECULE_SCENARIOS)); do \
-	  PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/molecule test -s $$scenario || exit 1; \
+	  PATH="$(CURDIR)/$(BIN):$$PATH" flock $(MOLECULE_LOCK_DIR)/molecule-$$scenario.lock $(BIN)/molecule test -s $$scenario || exit 1; \
 	done
 
-test: lint
-	$(MAKE) sanity
-	$(BIN)/pytest
-	$(MAKE) molecule
+# What the tests install, built once before they start: the plugin releases (the pinned ones and
+# the older one the upgrade tests start from), the HashiCorp Vault server, the Docker engine and
+# the test image. Each is reused when already there, and a second build of the same release
+# waits for the first.
+test-builds: venv
+	tools/build-plugin.sh --distribution openbao
+	tools/build-plugin.sh --distribution puppetlabs
+	tools/build-plugin.sh --distribution puppetlabs --version 3.0.0
+	$(if $(filter vault,$(WEBEX_VAULT_TEST_SERVERS)),tools/build-vault.sh)
+	tools/ensure-docker.sh
+	tools/build-test-image.sh
+
+# make test (what CI runs) in two steps, the parts of each side by side (tools/side-by-side.sh:
+# each line prefixed with its part's name, each part's log in .local/test-logs/): the checks
+# beside the builds, then two pytest sessions and two chains of Molecule scenarios. They do not
+# meet: pytest's servers listen on free ports, each scenario on the range in its molecule.yml.
+# Every folder of tests/ is in one of the pytest sessions (tests/unit/test_layout.py).
+PYTEST_SESSION_1 := tests/integration
+PYTEST_SESSION_2 := tests/unit tests/emulator tests/security tests/browser
+MOLECULE_CHAIN_1 := $(filter default upgrade,$(MOLECULE_SCENARIOS))
+MOLECULE_CHAIN_2 := $(filter-out default upgrade,$(MOLECULE_SCENARIOS))
+test: venv
+	tools/side-by-side.sh checks '$(MAKE) lint sanity' builds '$(MAKE) test-builds'
+	tools/side-by-side.sh \
+	  pytest-1 '$(BIN)/pytest $(PYTEST_SESSION_1)' \
+	  pytest-2 '$(BIN)/pytest $(PYTEST_SESSION_2)' \
+	  molecule-1 '$(MAKE) molecule MOLECULE_SCENARIOS="$(MOLECULE_CHAIN_1)"' \
+	  molecule-2 '$(MAKE) molecule MOLECULE_SCENARIOS="$(MOLECULE_CHAIN_2)"'
 
 # Benchmarks (no timing assertions anywhere): writes bench/results/*.json and docs/performance.md.
 # BENCH_ARGS=--full adds 10,000 credentials to B3; BENCH_ARGS=--with-b4 times make demo/test.

@@ -32,6 +32,7 @@ import sys
 import tarfile
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -109,7 +110,7 @@ def module_count(stack: common.Stack, tree: Path) -> dict[str, int]:
         )
         processes = len(list(Path(remote_tmp).glob("**/AnsiballZ_*.py")))
     report = json.loads(stdout[stdout.index("{") :])
-    counts = {"module_tasks": processes, "controller_tasks": 0, "skipped_tasks": 0}
+    counts: dict[str, Any] = {"module_tasks": processes, "controller_tasks": 0, "skipped_tasks": 0}
     for play in report["plays"]:
         for task in play["tasks"]:
             for host_result in task["hosts"].values():
@@ -118,7 +119,68 @@ def module_count(stack: common.Stack, tree: Path) -> dict[str, int]:
                 else:
                     counts["controller_tasks"] += 1
     counts["controller_tasks"] -= processes
+    counts["breakdown"] = task_breakdown(report)
     return counts
+
+
+# Where a re-run's task time goes, by kind of task (first match wins).
+TASK_KINDS = (
+    ("skipped", "skipped (the condition is evaluated in a worker of its own)"),
+    ("argument_spec", "argument spec validation (one per role entry point, added by Ansible)"),
+    ("connection", "login + health gate, active-node check, logout (per role entry point)"),
+    ("input_checks", "the roles' own input checks (assert)"),
+    ("work", "read-compare-write steps (this collection's actions; file and template steps)"),
+    ("glue", "includes, set_fact, meta"),
+)
+
+
+def task_kind(name: str, action: str, skipped: bool) -> str:
+    if skipped:
+        return "skipped"
+    if action == "ansible.builtin.validate_argument_spec":
+        return "argument_spec"
+    short = name.rsplit(" : ", 1)[-1]
+    if action.endswith((".vault_health", ".vault_logout")) or short.startswith(
+        ("connection |", "logout |")
+    ):
+        return "connection"
+    if action == "ansible.builtin.assert":
+        return "input_checks"
+    if action in (
+        "ansible.builtin.include_tasks",
+        "ansible.builtin.set_fact",
+        "ansible.builtin.meta",
+    ):
+        return "glue"
+    return "work"
+
+
+def task_breakdown(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """Seconds of a re-run spent in each kind of task, from the JSON callback's task start and
+    end times (a task without an end time ends where the next one starts)."""
+    tasks = [task for play in report["plays"] for task in play["tasks"]]
+    spent: dict[str, list[float]] = {kind: [0, 0.0] for kind, _ in TASK_KINDS}
+
+    def moment(stamp: str) -> float:
+        return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+
+    for index, task in enumerate(tasks):
+        duration = task["task"]["duration"]
+        end = duration.get("end")
+        if end is None and index + 1 < len(tasks):
+            end = tasks[index + 1]["task"]["duration"]["start"]
+        if end is None:
+            continue
+        results = list(task["hosts"].values())
+        skipped = bool(results) and all(result.get("skipped") for result in results)
+        action = results[0].get("action", "") if results else ""
+        kind = task_kind(task["task"]["name"], action, skipped)
+        spent[kind][0] += 1
+        spent[kind][1] += moment(end) - moment(duration["start"])
+    return [
+        {"kind": kind, "what": what, "tasks": spent[kind][0], "seconds": round(spent[kind][1], 3)}
+        for kind, what in TASK_KINDS
+    ]
 
 
 FIXED_COST_PLAYBOOK = """---
@@ -182,6 +244,19 @@ def fixed_costs(stack: common.Stack, root: Path, tree: Path, repeats: int = 20) 
             "wall_s": round(min(wall for wall, _ in runs), 3),
             "cpu_s": round(min(cpu for _, cpu in runs), 3),
         }
+    # Starting ansible-playbook and loading site.yml's plays and roles, without running them.
+    argv = [
+        str(BIN / "ansible-playbook"),
+        "site.yml",
+        "--syntax-check",
+        "-e",
+        f"@{stack.vars_file}",
+    ]
+    runs = [timed(argv, tree, stack.env)[:2] for _ in range(2)]
+    measured["load_site_yml"] = {
+        "wall_s": round(min(wall for wall, _ in runs), 3),
+        "cpu_s": round(min(cpu for _, cpu in runs), 3),
+    }
     for name in (
         "assert",
         "ping",

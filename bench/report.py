@@ -188,6 +188,15 @@ def b1_section(result: dict[str, Any] | None) -> tuple[list[str], list[str]]:
             fixed["empty_play"]["cpu_s"],
         ]
     ]
+    if "load_site_yml" in fixed:
+        fixed_rows.append(
+            [
+                "`ansible-playbook site.yml --syntax-check` (starts, loads every play and role, "
+                "runs nothing)",
+                fixed["load_site_yml"]["wall_s"],
+                fixed["load_site_yml"]["cpu_s"],
+            ]
+        )
     for key, label in (
         ("assert", "each extra `ansible.builtin.assert` task (controller only)"),
         ("ping", "each extra `ansible.builtin.ping` task (the smallest module)"),
@@ -204,6 +213,63 @@ def b1_section(result: dict[str, Any] | None) -> tuple[list[str], list[str]]:
                 [label, fixed[f"per_{key}_task_wall_s"], fixed[f"per_{key}_task_cpu_s"]]
             )
     lines += table(["what", "wall s", "CPU s"], fixed_rows)
+    breakdown = tasks.get("breakdown")
+    if breakdown:
+        total = sum(row["seconds"] for row in breakdown)
+        lines += [
+            "Where a re-run's task time goes (one untimed re-run with the JSON callback: each "
+            "task from its start to its result, summed by kind; the load and start-up rows "
+            "above come on top):",
+            "",
+        ]
+        lines += table(
+            ["kind of task", "tasks", "wall s", "share"],
+            [
+                [row["what"], row["tasks"], row["seconds"], f"{row['seconds'] / total:.0%}"]
+                for row in breakdown
+            ]
+            + [["all tasks", sum(row["tasks"] for row in breakdown), round(total, 2), "100%"]],
+        )
+        lines += [
+            "Each task runs in a worker process forked from `ansible-playbook`, which templates "
+            "the task's arguments and conditions there: Jinja compiles every expression it "
+            "meets anew in each worker (ansible-core 2.19 has no compiled-template cache "
+            "that a fork could inherit), including the role defaults that the arguments refer "
+            "to, and an argument spec validation templates every variable of its entry point. "
+            "A `template` lookup copies all variables first. So the cost of a task is mostly "
+            "how much it templates, not what it does: the read-compare-write actions make the "
+            "same API calls as the raw script, which needs "
+            f"{rerun['raw']['median_cpu_s']:.2f} CPU s for all of them.",
+            "",
+        ]
+        load = fixed.get("load_site_yml")
+        if load and target_wall is not None:
+            # CPU seconds: on a quiet machine a re-run's wall time is about its CPU time, and
+            # CPU time is what other load disturbs least.
+            budget = target_wall - load["cpu_s"]
+            task_cpu = rerun["site_yml"]["median_cpu_s"] - load["cpu_s"]
+            count = sum(row["tasks"] for row in breakdown)
+            cheapest = fixed.get("per_assert_task_cpu_s") or 0
+            lines += [
+                f"What the {target_wall:g} s target would need (in CPU seconds, which a quiet "
+                f"machine turns into about as many wall seconds): starting `ansible-playbook` "
+                f"and loading `site.yml` take {load['cpu_s']:.2f} s, which leaves "
+                f"{budget:.2f} s for every task of the re-run, against {task_cpu:.2f} s for its "
+                f"{count} tasks now ({task_cpu / count:.3f} s each on average)"
+                + (
+                    f"; even at the {cheapest:.3f} s of the cheapest task, an assert, that "
+                    f"budget holds at most {max(budget, 0) / cheapest:.0f} tasks"
+                    if cheapest > 0
+                    else ""
+                )
+                + ". That means fewer and lighter tasks per role entry point, not faster API "
+                "calls: one login, health gate and active-node check per play instead of per "
+                "role entry point (the connection row), input checks done once per play (the "
+                "oauthapp play checks oauthapp_webex's inputs in a pre-task and again in the "
+                "role), checks and templates moved out of Jinja into the actions, so that a "
+                "task templates little.",
+                "",
+            ]
     lines += [
         f"A re-run starts {tasks['module_tasks']} module processes (counted by the payloads "
         f"Ansible sends), runs {tasks['controller_tasks']} tasks that stay in the controller "

@@ -8,7 +8,9 @@ Everything listens on 127.0.0.1 on free ports, so the tests run beside `make dem
 from __future__ import annotations
 
 import secrets
+import signal
 from pathlib import Path
+from types import FrameType
 
 import pytest
 
@@ -23,6 +25,18 @@ from webex_vault_testing import (
     stack_for_test,
     start_emulator_thread,
 )
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # A TERM (make test stopping its parts, a CI time limit) ends the session as Ctrl-C does:
+    # the fixtures' teardown stops the servers, which run in process sessions of their own and
+    # would outlive a pytest killed outright.
+    signal.signal(signal.SIGTERM, _interrupt)
+
 
 RUNTIME_SETTINGS = (
     "access_token_lifetime",

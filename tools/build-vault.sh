@@ -51,6 +51,11 @@ publish() {
   [ "$version" = "$default_version" ] && ln -sfn "${version}/vault" "${out_dir}/vault"
   echo "$binary"
 }
+# One build of a version at a time: a second caller waits here, then reuses the first one's
+# (the lock lives outside the output folder, which stays untouched until a build succeeds).
+exec {build_lock}>"${TMPDIR:-/tmp}/build-vault-$(printf '%s' "$binary" | sha256sum | cut -c1-16).lock"
+flock "$build_lock"
+
 # A cached build is re-checked: its bytes against its build record (or the pin).
 if [ -x "$binary" ]; then
   actual="$(sha256sum "$binary" | cut -d' ' -f1)"

@@ -4,10 +4,12 @@ with them: authorize a credential, get an authorization code, call the Vault API
 from __future__ import annotations
 
 import secrets
+from pathlib import Path
 from typing import Any
 
 import hvac
 import requests
+from dotenv import dotenv_values
 
 from webex_vault_testing.authorize import approve, authorize
 from webex_vault_testing.base import REDIRECT_URL
@@ -21,6 +23,21 @@ SCOPES = ["spark:people_read"]
 SCOPE = ",".join(SCOPES)
 # Above the plugin's 10 s expiry delta: a shorter token counts as expired the moment it is issued.
 SHORT_LIFETIME = 13
+
+
+def login_as(env_file: Path) -> hvac.Client:
+    """A client logged in with the AppRole identity of a settings file that app_access wrote
+    (its VAULT_ADDR, role ID, secret ID and AppRole mount; its CA bundle when it names one)."""
+    settings = dotenv_values(env_file)
+    client = hvac.Client(
+        url=settings["VAULT_ADDR"], verify=settings.get("VAULT_CACERT") or True, timeout=30
+    )
+    client.auth.approle.login(
+        role_id=settings["VAULT_ROLE_ID"],
+        secret_id=settings["VAULT_SECRET_ID"],
+        mount_point=settings["VAULT_APPROLE_MOUNT"],
+    )
+    return client
 
 
 def authorize_credential(client: hvac.Client, name: str, mount: str = MOUNT) -> None:

@@ -24,6 +24,7 @@ from webex_vault_testing.oauthapp import (
     STATE_MOUNT,
     authorize_credential,
     get_code,
+    login_as,
     raw,
 )
 
@@ -34,25 +35,14 @@ APP_PREFIX = "webex"
 CLI_CREDENTIAL = "people-me"
 
 
-def login(stack, env_file) -> hvac.Client:
-    settings = dotenv_values(env_file)
-    client = hvac.Client(url=settings["VAULT_ADDR"], timeout=30)
-    client.auth.approle.login(
-        role_id=settings["VAULT_ROLE_ID"],
-        secret_id=settings["VAULT_SECRET_ID"],
-        mount_point=settings["VAULT_APPROLE_MOUNT"],
-    )
-    return client
-
-
 @pytest.fixture(scope="module")
 def app_client(security_stack) -> hvac.Client:
-    return login(security_stack, security_stack.app_env_file)
+    return login_as(security_stack.app_env_file)
 
 
 @pytest.fixture(scope="module")
 def cli_client(security_stack) -> hvac.Client:
-    return login(security_stack, security_stack.cli_env_file)
+    return login_as(security_stack.cli_env_file)
 
 
 @pytest.fixture(scope="module")

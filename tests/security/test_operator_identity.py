@@ -9,7 +9,6 @@ from __future__ import annotations
 import hvac
 import hvac.exceptions
 import pytest
-from dotenv import dotenv_values
 
 from webex_vault_testing.base import REDIRECT_URL
 from webex_vault_testing.oauthapp import (
@@ -18,6 +17,7 @@ from webex_vault_testing.oauthapp import (
     SERVER,
     STATE_MOUNT,
     authorize_credential,
+    login_as,
     raw,
 )
 from webex_vault_testing.processes import run_report
@@ -28,17 +28,6 @@ INDEX = f"{STATE_MOUNT}/data/{MOUNT}/index"
 CLI_CREDENTIAL = "people-me"
 
 
-def login(env_file) -> hvac.Client:
-    settings = dotenv_values(env_file)
-    client = hvac.Client(url=settings["VAULT_ADDR"], timeout=30)
-    client.auth.approle.login(
-        role_id=settings["VAULT_ROLE_ID"],
-        secret_id=settings["VAULT_SECRET_ID"],
-        mount_point=settings["VAULT_APPROLE_MOUNT"],
-    )
-    return client
-
-
 @pytest.fixture(scope="module")
 def operator_env(security_stack):
     return security_stack.local_dir / "operator.env"
@@ -46,7 +35,7 @@ def operator_env(security_stack):
 
 @pytest.fixture(scope="module")
 def operator(operator_env) -> hvac.Client:
-    return login(operator_env)
+    return login_as(operator_env)
 
 
 def call(client: hvac.Client, operation: str, path: str, data: dict | None = None):
@@ -157,7 +146,7 @@ def test_the_report_runs_with_the_operator_identity(security_stack, operator_env
 
 
 def test_the_web_app_keeps_only_its_own_index_entries(security_stack, credential_name):
-    app = login(security_stack.app_env_file)
+    app = login_as(security_stack.app_env_file)
     own = f"{MOUNT}/index/webex/{credential_name}"
     app.secrets.kv.v2.create_or_update_secret(
         own, secret={"name": f"webex/{credential_name}"}, mount_point=STATE_MOUNT
@@ -173,5 +162,5 @@ def test_the_web_app_keeps_only_its_own_index_entries(security_stack, credential
         ("list", f"{STATE_MOUNT}/metadata/{MOUNT}/index/webex", None),
     ]
     assert refused(app, operations) == []
-    cli = login(security_stack.cli_env_file)
+    cli = login_as(security_stack.cli_env_file)
     assert refused(cli, operations) == []

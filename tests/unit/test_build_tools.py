@@ -48,6 +48,7 @@ def run(root: Path, tool: str, *args: str, **env: str) -> subprocess.CompletedPr
         capture_output=True,
         text=True,
         timeout=120,
+        cwd=root,
     )
 
 

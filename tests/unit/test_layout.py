@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -127,3 +128,14 @@ def test_no_two_test_modules_import_as_the_same_name() -> None:
     settings = TESTS / "unit" / "webex_vault" / "test_settings.py"
     assert import_name(settings) == "unit.webex_vault.test_settings"
     assert {name: paths for name, paths in seen.items() if len(paths) > 1} == {}
+
+
+def test_make_test_runs_every_test_folder_once() -> None:
+    # `make test` runs pytest as sessions side by side, each given its folders: a folder in
+    # none of them would never run in CI, one in two would run twice.
+    sessions = re.findall(r"^PYTEST_SESSION_\d+ := (.+)$", (REPO / "Makefile").read_text(), re.M)
+    named = [folder for line in sessions for folder in line.split()]
+    test_files = [path for path in files_under_tests() if path.name.startswith("test_")]
+    holding_tests = {path.relative_to(REPO).parts[:2] for path in test_files}
+    assert len(sessions) >= 2
+    assert sorted(named) == sorted({"/".join(parts) for parts in holding_tests})
