@@ -125,8 +125,8 @@ test-builds: venv
 # beside the builds, then two pytest sessions and two chains of Molecule scenarios. They do not
 # meet: pytest's servers listen on free ports, each scenario on the range in its molecule.yml.
 # Every folder of tests/ is in one of the pytest sessions (tests/unit/test_layout.py).
-PYTEST_SESSION_1 := tests/integration
-PYTEST_SESSION_2 := tests/unit tests/emulator tests/security tests/browser
+PYTEST_SESSION_1 := tests/browser tests/integration
+PYTEST_SESSION_2 := tests/unit tests/emulator tests/security
 MOLECULE_CHAIN_1 := $(filter default upgrade,$(MOLECULE_SCENARIOS))
 MOLECULE_CHAIN_2 := $(filter-out default upgrade,$(MOLECULE_SCENARIOS))
 test: venv
