@@ -7,57 +7,20 @@ of local hosts; nothing is started."""
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-PLAYBOOK = REPO / "tests" / "playbooks" / "cluster_config.yml"
+from webex_vault_testing.server_config import render_server_config
 
 
 def render(tmp_path: Path, hosts: dict[str, dict], **group_vars) -> subprocess.CompletedProcess:
-    binary = tmp_path / "bao"
-    binary.write_text("")
     for name, host_vars in hosts.items():
         host_vars.setdefault("webex_vault_node_config", str(tmp_path / f"{name}.hcl"))
-    inventory = {
-        "all": {
-            "children": {
-                "vault_servers": {
-                    "hosts": hosts,
-                    "vars": {
-                        "ansible_connection": "local",
-                        "ansible_python_interpreter": sys.executable,
-                        "vault_server_mode": "service",
-                        "vault_server_binary_src": str(binary),
-                        "vault_server_user": "nobody",
-                        "vault_server_group": "nogroup",
-                        "vault_server_data_dir": "/var/lib/openbao",
-                        # Plain HTTP on loopback, where no certificate is given.
-                        "vault_server_tls_disable": "vault_server_tls_cert_file" not in group_vars,
-                        **group_vars,
-                    },
-                }
-            }
-        }
-    }
-    inventory_file = tmp_path / "hosts.yml"
-    inventory_file.write_text(json.dumps(inventory))
-    return subprocess.run(
-        [
-            str(Path(sys.executable).parent / "ansible-playbook"),
-            "-i",
-            str(inventory_file),
-            str(PLAYBOOK),
-        ],
-        cwd=REPO,
-        env={**os.environ, "ANSIBLE_NOCOLOR": "1"},
-        capture_output=True,
-        text=True,
-        timeout=180,
+    # Plain HTTP on loopback, where no certificate is given.
+    tls_disable = "vault_server_tls_cert_file" not in group_vars
+    return render_server_config(
+        tmp_path, hosts, {"vault_server_tls_disable": tls_disable, **group_vars}, timeout=180
     )
 
 

@@ -16,15 +16,11 @@ The Molecule scenarios default and vault run these settings for real on both ser
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-PLAYBOOK = REPO / "tests" / "playbooks" / "cluster_config.yml"
+from webex_vault_testing.server_config import render_server_config
+
 TOKEN = "s.seal-token-that-must-not-be-in-server-hcl"
 CERT = {
     "vault_server_tls_cert_file": "/etc/openbao/tls/server.crt",
@@ -66,8 +62,6 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
     """Per case: `config` (server.hcl or None), `failed` (the check's message or None) and
     `warnings` (the WARNING messages), from one run over every case."""
     folder = tmp_path_factory.mktemp("service")
-    binary = folder / "bao"
-    binary.write_text("")
     hosts = {}
     for number, (name, settings) in enumerate(CASES.items()):
         port = 8261 + number
@@ -81,39 +75,11 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
         if host.get("vault_server_seal_transit_address") == "@self@":
             host["vault_server_seal_transit_address"] = f"https://{listen}"
         hosts[name] = host
-    inventory = {
-        "all": {
-            "children": {
-                "vault_servers": {
-                    "hosts": hosts,
-                    "vars": {
-                        "ansible_connection": "local",
-                        "ansible_python_interpreter": sys.executable,
-                        "vault_server_mode": "service",
-                        "vault_server_binary_src": str(binary),
-                        "vault_server_user": "nobody",
-                        "vault_server_group": "nogroup",
-                        "vault_server_data_dir": "/var/lib/openbao",
-                        "vault_server_audit_file": "/var/log/openbao/audit.log",
-                    },
-                }
-            }
-        }
-    }
-    inventory_file = folder / "hosts.json"
-    inventory_file.write_text(json.dumps(inventory))
-    result = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "ansible-playbook"),
-            "-i",
-            str(inventory_file),
-            str(PLAYBOOK),
-        ],
-        cwd=REPO,
-        env={**os.environ, "ANSIBLE_NOCOLOR": "1", "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json"},
-        capture_output=True,
-        text=True,
-        timeout=300,
+    result = render_server_config(
+        folder,
+        hosts,
+        {"vault_server_audit_file": "/var/log/openbao/audit.log"},
+        env={"ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json"},
     )
     report = json.loads(result.stdout[result.stdout.index("{") :])
     outcome: dict[str, dict] = {
