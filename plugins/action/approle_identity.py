@@ -60,6 +60,16 @@ ENCRYPT_OPTIONS = {
     "vault_id": {"type": "str", "default": ""},
     "vault_password_file": {"type": "path", "default": ""},
     "allow_plaintext": {"type": "bool", "default": False},
+    "own_password": {"type": "bool", "default": False},
+    "distinct_from": {
+        "type": "list",
+        "elements": "dict",
+        "default": [],
+        "options": {
+            "vault_id": {"type": "str", "required": True},
+            "vault_password_file": {"type": "path", "default": ""},
+        },
+    },
 }
 # The server reads a token's host CIDR back without its /32 (/128).
 HOST_SUFFIX = re.compile(r"/(32|128)$")
@@ -245,7 +255,7 @@ class ActionModule(VaultAction):
                 settings.check_writable()
                 secret_id, accessor = self._issue(api, role_path, args, tag)
         wanted = settings.wanted(role_id, secret_id, accessor)
-        if wanted == settings.text and settings.mode == 0o600:
+        if wanted == settings.text and settings.mode == 0o600 and not settings.foreign:
             if not args["secret_id_only"]:
                 self._login_check(api, args)
             return [], {}
@@ -258,6 +268,8 @@ class ActionModule(VaultAction):
             self._destroy(api, role_path, superseded)
         new = secret_id != known["secret_id"]
         before = "" if settings.text is None else settings.masked(settings.text)
+        if settings.foreign:
+            before = f"(encrypted with another password than the vault-id's own)\n{before}"
         changes = [diff(str(dest), before, settings.masked(wanted, new_secret_id=new))]
         changes.append(self._secret_ids_change(role_path, tag, superseded, verdict))
         issued = secret_id not in (known["secret_id"], NOT_YET)
@@ -485,11 +497,15 @@ class SettingsFile:
         self.encrypt = args["encrypt"]
         self.text: str | None = None
         self.mode: int | None = None
+        # Encrypted, but not with the password of its own vault-id (own_password): a file from
+        # before its vault-id was separate, written again under its own password.
+        self.foreign = False
 
     def read(self) -> dict:
         """The IDs the file holds ('' for those it does not)."""
         content, self.mode = controller_files.current(self.dest)
         if content is not None and self.encrypt is not None:
+            self.foreign = self._foreign(content)
             opened = ansible_vault.decrypt(
                 self.loader, content, self.encrypt["vault_password_file"], self.encrypt["vault_id"]
             )
@@ -523,17 +539,24 @@ class SettingsFile:
         body = self.args["env_content"].rstrip("\n")
         return f"{body}\nVAULT_ROLE_ID={role_id}\n{self.key}={secret_id}\n"
 
+    def _foreign(self, content: bytes) -> bool:
+        if not (self.encrypt["own_password"] and ansible_vault.is_vault_data(content)):
+            return False
+        own = ansible_vault.encryption_secret(
+            self.loader, self.encrypt["vault_password_file"], self.encrypt["vault_id"], own=True
+        )
+        return own is not None and not ansible_vault.opens(content, own, self.encrypt["vault_id"])
+
     def _secret(self):
         if self.encrypt is None:
             return None
-        return ansible_vault.encryption_secret(
-            self.loader, self.encrypt["vault_password_file"], self.encrypt["vault_id"]
-        )
+        try:
+            return ansible_vault.checked_secret(self.loader, str(self.dest), self.encrypt)
+        except ansible_vault.EncryptionRefused as exc:
+            raise ReconcileError(str(exc)) from None
 
     def check_writable(self) -> None:
-        plaintext_ok = self.encrypt is None or self.encrypt["allow_plaintext"]
-        if not plaintext_ok and self._secret() is None:
-            raise ReconcileError(ansible_vault.NOTHING_TO_ENCRYPT_WITH.format(dest=self.dest))
+        self._secret()
 
     def write(self, text: str) -> None:
         data, secret = to_bytes(text), self._secret()

@@ -19,6 +19,16 @@ OPTIONS = {
     "vault_id": {"type": "str", "default": ""},
     "vault_password_file": {"type": "path", "default": ""},
     "allow_plaintext": {"type": "bool", "default": False},
+    "own_password": {"type": "bool", "default": False},
+    "distinct_from": {
+        "type": "list",
+        "elements": "dict",
+        "default": [],
+        "options": {
+            "vault_id": {"type": "str", "required": True},
+            "vault_password_file": {"type": "path", "default": ""},
+        },
+    },
 }
 
 
@@ -32,13 +42,12 @@ class ActionModule(ActionBase):
         result = super().run(tmp, task_vars)
         args = self.validate_argument_spec(OPTIONS)[1]
         dest = args["dest"]
-        secret = ansible_vault.encryption_secret(
-            self._loader, args["vault_password_file"], args["vault_id"]
-        )
-        result.update(dest=dest, encrypted=secret is not None, changed=False)
-        if secret is None and not args["allow_plaintext"]:
-            message = ansible_vault.NOTHING_TO_ENCRYPT_WITH.format(dest=dest)
-            return {**result, "failed": True, "msg": message}
+        result.update(dest=dest, encrypted=False, changed=False)
+        try:
+            secret = ansible_vault.checked_secret(self._loader, dest, args)
+        except ansible_vault.EncryptionRefused as exc:
+            return {**result, "failed": True, "msg": str(exc)}
+        result["encrypted"] = secret is not None
         if Path(dest).exists():
             # The file holds what an earlier run wrote; it is never replaced.
             return result

@@ -153,6 +153,29 @@ options:
         description: Write plain text when the run has no Ansible Vault password.
         type: bool
         default: false
+      own_password:
+        description:
+          - Encrypt only with the password loaded under I(vault_id) (or I(vault_password_file)),
+            never another loaded one; a file encrypted with another password is written again
+            under its own (reported as a change).
+        type: bool
+        default: false
+      distinct_from:
+        description:
+          - Vault-ids (with their optional password files) whose password must not encrypt this
+            file; the task fails when it would, and issues no secret ID.
+        type: list
+        elements: dict
+        default: []
+        suboptions:
+          vault_id:
+            description: The other file's vault-id.
+            type: str
+            required: true
+          vault_password_file:
+            description: The other file's password file, when it has one.
+            type: path
+            default: ""
   check_login:
     description:
       - Log in once with the file's identity, and fail when that is refused; with a new secret

@@ -16,7 +16,9 @@ description:
   - Encrypts it with the Ansible Vault password the run loaded, however it was given
     (C(--ask-vault-pass), C(--vault-password-file), C(--vault-id), C(ANSIBLE_VAULT_PASSWORD_FILE)
     or C(vault_password_file) in C(ansible.cfg)), or with I(vault_password_file).
-  - Without any password it fails, unless I(allow_plaintext) is true.
+  - With I(own_password), only the password loaded under I(vault_id) encrypts it.
+  - Without any password it fails, unless I(allow_plaintext) is true; it also fails when the
+    password is the one of a vault-id in I(distinct_from).
   - In check mode it checks the same and writes nothing.
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
@@ -59,6 +61,29 @@ options:
     description: Write the file in plain text (still 0600) when no password is loaded.
     type: bool
     default: false
+  own_password:
+    description:
+      - Encrypt only with the password loaded under I(vault_id) (C(--vault-id <vault_id>@prompt)
+        or C(@<file>)) or with I(vault_password_file), never with another loaded one.
+    type: bool
+    default: false
+  distinct_from:
+    description:
+      - Vault-ids (each with its optional password file) whose password must not be the one
+        that encrypts I(dest): the module fails when it is, so that one password does not open
+        two files that must be kept apart.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      vault_id:
+        description: The other file's vault-id.
+        type: str
+        required: true
+      vault_password_file:
+        description: The other file's password file, when it has one.
+        type: path
+        default: ""
 """
 
 EXAMPLES = r"""

@@ -35,6 +35,9 @@ class AdminStack(Stack):
     init_file: Path = Path()
     admin_file: Path = Path()
     audit_file: Path = Path()
+    # The Ansible Vault password files of the init file's and the admin file's vault-ids.
+    init_password: Path = Path()
+    admin_password: Path = Path()
 
 
 def call(url: str, method: str, path: str, token: str = "", **kwargs: Any) -> tuple[int, Any]:
@@ -49,7 +52,7 @@ def call(url: str, method: str, path: str, token: str = "", **kwargs: Any) -> tu
 
 
 def decrypt(stack: Stack, path: Path) -> dict[str, Any]:
-    """An Ansible Vault-encrypted JSON file, decrypted with the stack's password file."""
+    """An Ansible Vault-encrypted JSON file, decrypted with the stack's password files."""
     text = subprocess.run(
         [str(BIN / "ansible-vault"), "view", str(path)],
         env=stack.env,
@@ -59,6 +62,37 @@ def decrypt(stack: Stack, path: Path) -> dict[str, Any]:
     ).stdout
     document: dict[str, Any] = json.loads(text)
     return document
+
+
+def _one_password(stack: Stack) -> dict[str, str]:
+    return {key: value for key, value in stack.env.items() if key != "ANSIBLE_VAULT_IDENTITY_LIST"}
+
+
+def opens(stack: AdminStack, path: Path, password: Path) -> bool:
+    """Whether that one password file opens an Ansible Vault-encrypted file."""
+    command = [str(BIN / "ansible-vault"), "view", "--vault-password-file", str(password)]
+    viewed = subprocess.run([*command, str(path)], env=_one_password(stack), capture_output=True)
+    return viewed.returncode == 0
+
+
+def encrypt_as(stack: AdminStack, path: Path, document: dict[str, Any], vault_id: str) -> None:
+    """Write document to path (0600), encrypted with the password of the stack's vault-id
+    (vault_server_init or vault_server_admin) as an older release wrote it."""
+    password = stack.init_password if vault_id == "vault_server_init" else stack.admin_password
+    plain = json.dumps(document, indent=4, sort_keys=True)
+    encrypted = subprocess.run(
+        [str(BIN / "ansible-vault"), "encrypt_string", "--vault-id", f"{vault_id}@{password}"],
+        input=plain,
+        env=_one_password(stack),
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    # encrypt_string prints a YAML !vault scalar: its body, unindented, is the file's content.
+    body = "\n".join(line.strip() for line in encrypted.splitlines()[1:]) + "\n"
+    path.unlink(missing_ok=True)
+    path.touch(mode=0o600)
+    path.write_text(body)
 
 
 def admin_login(stack: AdminStack) -> str:
@@ -129,6 +163,9 @@ def api_vars(stack: AdminStack, **more: Any) -> list[str]:
         # One device here: the Molecule scenarios prove the second one.
         "vault_server_audit_second_file": "",
         "vault_server_admin_bound_cidrs": ["127.0.0.1/32"],
+        # Plain shares (the tests unseal and break glass with them); test_admin_handover.py
+        # proves the refusal without them and PGP-encrypted shares.
+        "vault_server_init_allow_plain_shares": True,
         **more,
     }
     return ["-e", json.dumps(values)]
@@ -159,7 +196,7 @@ def start_server(
     tmp_path_factory: pytest.TempPathFactory, plugin_mirror: str, emulator: Emulator, server: str
 ) -> AdminStack:
     """A persistent server (Raft on disk, sealed, not initialised) of a new stack, with an
-    Ansible Vault password file for the init and admin files."""
+    Ansible Vault password file for each of the init and admin files' vault-ids."""
     plain = stack_for_test(tmp_path_factory, plugin_mirror, emulator, server=server)
     work = plain.work_dir
     stack = AdminStack(
@@ -172,10 +209,15 @@ def start_server(
     for path in (stack.data_dir, stack.data_dir / "plugins", stack.data_dir / "raft"):
         path.mkdir(parents=True, exist_ok=True, mode=0o750)
     stack.audit_file.parent.mkdir(mode=0o700)
-    password_file = work / "vault-password"
-    password_file.write_text(os.urandom(16).hex())
-    password_file.chmod(0o600)
-    stack.env = {**stack.env, "ANSIBLE_VAULT_PASSWORD_FILE": str(password_file)}
+    # One password per file, each under its own vault-id, as the role requires.
+    stack.init_password, stack.admin_password = work / "init-password", work / "admin-password"
+    for password_file in (stack.init_password, stack.admin_password):
+        password_file.write_text(os.urandom(16).hex())
+        password_file.chmod(0o600)
+    identities = (
+        f"vault_server_init@{stack.init_password},vault_server_admin@{stack.admin_password}"
+    )
+    stack.env = {**stack.env, "ANSIBLE_VAULT_IDENTITY_LIST": identities}
     config = persistent_config(stack)
     if server == "openbao":
         # OpenBao takes declarative audit devices only; the role checks this one.

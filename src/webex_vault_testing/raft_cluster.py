@@ -132,6 +132,8 @@ class LoopbackCluster:
             "vault_server_cluster_group": "vault_servers",
             "vault_server_init_file": str(self.init_file),
             "vault_server_init_allow_plaintext": True,
+            # The harness unseals the nodes from the init file's plain shares.
+            "vault_server_init_allow_plain_shares": True,
             "vault_server_init_key_shares": 3,
             "vault_server_init_key_threshold": 2,
             "vault_server_audit_file": "",
@@ -182,6 +184,7 @@ class LoopbackCluster:
     def playbook(self, playbook: Path | str, *args: str) -> subprocess.CompletedProcess[str]:
         env = {**os.environ, "ANSIBLE_NOCOLOR": "1", "ANSIBLE_FORCE_COLOR": "0"}
         env.pop("ANSIBLE_VAULT_PASSWORD_FILE", None)
+        env.pop("ANSIBLE_VAULT_IDENTITY_LIST", None)
         if self.emulator is not None:
             env |= {
                 "WEBEX_CLIENT_ID": self.emulator.client_id,

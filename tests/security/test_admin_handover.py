@@ -1,6 +1,9 @@
 """The admin identity's other ways in: PGP-encrypted unseal shares, and the dev server's
 hand-over when asked (SECURITY.md, "Admin identity").
 
+- service mode with the Shamir seal refuses to initialise without vault_server_init_pgp_keys
+  (unless vault_server_init_allow_plain_shares), and with one password for the init file's and
+  the admin file's vault-ids;
 - with vault_server_init_pgp_keys each share is encrypted to its holder: the role stops and asks
   the holders; their decrypted shares (vault_server_unseal_keys) unseal it, and setup finishes;
 - in dev mode the hand-over is off by default (the demo keeps its root token file); turned on,
@@ -14,6 +17,7 @@ import base64
 import json
 import subprocess
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -67,6 +71,29 @@ def pgp_stack(tmp_path_factory, plugin_mirror, security_server) -> Iterator[Admi
 def test_pgp_shares_need_their_holders(pgp_stack, key_holders):
     home, public_keys = key_holders
     stack = pgp_stack
+    # Issue 20: service mode with Shamir initialises only with PGP keys (or the opt-out), and
+    # never with one password for both the init file and the admin file; nothing is done then.
+    plain = run(stack, API_PLAYBOOK, *api_vars(stack, vault_server_init_allow_plain_shares=False))
+    assert plain.returncode != 0
+    assert (
+        "the Shamir seal initialises localhost only with vault_server_init_pgp_keys"
+        in " ".join(plain.stdout.split())
+    ), plain.stdout[-3000:]
+    assert "vault_server_init_allow_plain_shares: true" in " ".join(plain.stdout.split())
+    one_password = (
+        f"vault_server_init@{stack.init_password},vault_server_admin@{stack.init_password}"
+    )
+    shared = run(
+        replace(stack, env={**stack.env, "ANSIBLE_VAULT_IDENTITY_LIST": one_password}),
+        API_PLAYBOOK,
+        *api_vars(stack, vault_server_init_pgp_keys=public_keys),
+    )
+    assert shared.returncode != 0
+    assert "is also the password of the vault-id 'vault_server_init'" in " ".join(
+        shared.stdout.split()
+    ), shared.stdout[-3000:]
+    assert call(stack.url, "GET", "sys/init")[1]["initialized"] is False
+
     first = run(stack, API_PLAYBOOK, *api_vars(stack, vault_server_init_pgp_keys=public_keys))
     assert first.returncode != 0
     assert "encrypted to their holders' PGP keys" in first.stdout, first.stdout[-3000:]

@@ -18,7 +18,10 @@ Expected behaviour (SECURITY.md, "Admin identity"):
 - a restarted (sealed) server is unsealed by the role without any root token;
 - break glass: `operator generate-root` with the unseal keys makes a root token again; given
   to the role in a 0600 file (never a variable), it is revoked when the API stage ends, after a
-  failure and in check mode too, and a file others can read is refused (and its token revoked).
+  failure and in check mode too, and a file others can read is refused (and its token revoked);
+- the init file and the admin file each open with the password of their own vault-id only, and
+  an admin file under the init file's password is written again under its own (issue 20);
+- an admin policy that predates renewal warns and changes nothing.
 PGP-encrypted shares and the dev server's hand-over: test_admin_handover.py.
 """
 
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import os
 import pty
+import re
 import select
 import signal
 import time
@@ -45,7 +49,9 @@ from webex_vault_testing.admin_identity import (
     call,
     changed,
     decrypt,
+    encrypt_as,
     generate_root,
+    opens,
     run,
     start_server,
 )
@@ -334,3 +340,42 @@ def test_the_admin_secret_id_is_renewed_ahead_of_expiry_and_replaces_every_other
     assert admin_login(admin_stack)
     again = run(admin_stack, API_PLAYBOOK, *api_vars(admin_stack))
     assert again.returncode == 0 and changed(again.stdout) == 0, again.stdout[-5000:]
+
+
+def test_one_password_opens_either_the_init_file_or_the_admin_file(admin_stack):
+    """Issue 20: one Ansible Vault password opened both, and either gives root. An admin file
+    under the init file's password (an older release) is written again under its own."""
+    stack = admin_stack
+    assert opens(stack, stack.init_file, stack.init_password)
+    assert not opens(stack, stack.init_file, stack.admin_password)
+    assert opens(stack, stack.admin_file, stack.admin_password)
+    assert not opens(stack, stack.admin_file, stack.init_password)
+    assert stack.admin_file.read_text().startswith("$ANSIBLE_VAULT;1.2;AES256;vault_server_admin")
+    encrypt_as(stack, stack.admin_file, decrypt(stack, stack.admin_file), "vault_server_init")
+    resealed = run(stack, API_PLAYBOOK, *api_vars(stack))
+    assert resealed.returncode == 0 and changed(resealed.stdout) == 1, resealed.stdout[-5000:]
+    assert opens(stack, stack.admin_file, stack.admin_password)
+    assert not opens(stack, stack.admin_file, stack.init_password)
+
+
+def test_an_admin_policy_that_predates_renewal_warns_and_changes_nothing(admin_stack, admin_root):
+    """The fake Vault's test (test_approle_identity_lifecycle.py), on the real server: the
+    policy of an older release, without the admin identity's own secret-id paths."""
+    url, path = admin_stack.url, f"sys/policies/acl/{ADMIN_POLICY}"
+    policy = call(url, "GET", path, admin_root)[1]["data"]["policy"]
+    older = re.sub(r'path "[^"]*/secret-id[^"]*" \{(?:[^{}]|\{[^{}]*\})*\}', "", policy)
+    assert "secret-id" not in older, older
+    before = admin_stack.admin_file.read_bytes()
+    assert call(url, "PUT", path, admin_root, json={"policy": older})[0] == 204
+    try:
+        renewal = run(
+            admin_stack,
+            API_PLAYBOOK,
+            *api_vars(admin_stack, vault_server_admin_secret_id_renew_share=0.9999999),
+        )
+    finally:
+        assert call(url, "PUT", path, admin_root, json={"policy": policy})[0] == 204
+    output = " ".join((renewal.stdout + renewal.stderr).split())
+    assert renewal.returncode == 0 and changed(renewal.stdout) == 0, renewal.stdout[-5000:]
+    assert "(its policy predates their renewal)" in output, output[-5000:]
+    assert admin_stack.admin_file.read_bytes() == before

@@ -23,6 +23,8 @@ PLAYBOOK = """
         dest: "{{ dest }}"
         vault_id: vault_server_init
         allow_plaintext: "{{ allow_plaintext | default(false) }}"
+        own_password: "{{ own_password | default(false) }}"
+        distinct_from: "{{ distinct_from | default([]) }}"
       no_log: true
 """
 
@@ -31,6 +33,7 @@ PLAYBOOK = """
 def workdir(tmp_path):
     (tmp_path / "secret.yml").write_text(PLAYBOOK)
     (tmp_path / "password").write_text("correct horse battery staple\n")
+    (tmp_path / "admin-password").write_text("another horse\n")
     return tmp_path
 
 
@@ -128,3 +131,46 @@ def test_an_existing_file_is_never_replaced_and_check_mode_writes_nothing(workdi
     again = run_playbook("--vault-password-file", "password", secret_text="another secret")
     assert again.returncode == 0 and "changed=0" in again.stdout
     assert (workdir / "init.json").read_text() == before
+
+
+ADMIN = [{"vault_id": "vault_server_admin"}]
+
+
+def test_own_password_takes_only_the_password_of_its_vault_id(workdir, run_playbook):
+    """Issue 20: the init file and the admin file each under a vault-id of their own; a
+    password loaded under another vault-id (or none) is not used."""
+    other = run_playbook("--vault-id", "ops@password", own_password=True)
+    assert other.returncode != 0
+    assert "No Ansible Vault password is loaded under the vault-id 'vault_server_init'" in (
+        " ".join(other.stdout.split())
+    )
+    assert not (workdir / "init.json").exists()
+    own = run_playbook(
+        "--vault-id",
+        "vault_server_admin@admin-password",
+        "--vault-id",
+        "vault_server_init@password",
+        own_password=True,
+        distinct_from=ADMIN,
+    )
+    assert own.returncode == 0, own.stdout[-3000:]
+    assert decrypted(workdir).rstrip("\n") == SECRET
+
+
+def test_a_password_shared_with_a_distinct_vault_id_is_refused(workdir, run_playbook):
+    shared = run_playbook(
+        "--vault-id",
+        "vault_server_admin@password",
+        "--vault-id",
+        "vault_server_init@password",
+        own_password=True,
+        distinct_from=ADMIN,
+    )
+    assert shared.returncode != 0
+    assert "The password of the vault-id 'vault_server_init' (for " in " ".join(
+        shared.stdout.split()
+    ), shared.stdout[-3000:]
+    assert "is also the password of the vault-id 'vault_server_admin'" in " ".join(
+        shared.stdout.split()
+    )
+    assert not (workdir / "init.json").exists()
