@@ -6,6 +6,8 @@ import json
 import platform
 import stat
 
+import pytest
+
 from webex_vault_testing.fake_vault import printed
 
 POLICY = 'path "oauthapp/creds/people-me" {\n  capabilities = ["read"]\n}\n'
@@ -310,3 +312,48 @@ def test_a_file_of_another_password_is_refused_not_replaced(run, vault, tmp_path
     assert result["failed"] is True
     assert "Ansible Vault password this run does not have" in result["msg"]
     assert admin_file.read_bytes() == content
+
+
+def two_passwords(admin_password: bytes = b"admin-password"):
+    from ansible.parsing.vault import VaultSecret
+
+    loader = vault_loader(b"init-password")
+    loader.set_vault_secrets(
+        [*loader._vault.secrets, ("vault_server_admin", VaultSecret(admin_password))]
+    )
+    return loader
+
+
+OWN = {
+    "vault_id": "vault_server_admin",
+    "own_password": True,
+    "distinct_from": [{"vault_id": "vault_server_init"}],
+}
+
+
+def test_an_admin_file_under_the_init_password_is_written_again_under_its_own(run, vault, tmp_path):
+    """Issue 20: one password opened the init file and the admin file alike."""
+    admin_file, loader = tmp_path / "admin.json", two_passwords()
+    run("approle_identity", loader=loader, **admin(admin_file))  # as an older release wrote it
+    document = opened(loader, admin_file)
+
+    moved = run("approle_identity", loader=loader, **admin(admin_file, encrypt=OWN))
+
+    assert moved["changed"] is True and moved["secret_id_issued"] is False
+    assert admin_file.read_bytes().startswith(b"$ANSIBLE_VAULT;1.2;AES256;vault_server_admin")
+    assert opened(two_passwords(), admin_file) == document
+    with pytest.raises(Exception, match="Decryption failed"):
+        opened(vault_loader(b"init-password"), admin_file)
+    again = run("approle_identity", loader=loader, **admin(admin_file, encrypt=OWN))
+    assert again["changed"] is False
+
+
+def test_an_admin_password_that_is_the_init_password_issues_nothing(run, vault, tmp_path):
+    admin_file = tmp_path / "admin.json"
+    shared = two_passwords(admin_password=b"init-password")
+
+    result = run("approle_identity", loader=shared, **admin(admin_file, encrypt=OWN))
+
+    assert result["failed"] is True and not admin_file.exists()
+    assert "is also the password of the vault-id 'vault_server_init'" in result["msg"]
+    assert vault.secret_ids == {}
