@@ -75,9 +75,8 @@ def test_pgp_shares_need_their_holders(pgp_stack, key_holders):
     # never with one password for both the init file and the admin file; nothing is done then.
     plain = run(stack, API_PLAYBOOK, *api_vars(stack, vault_server_init_allow_plain_shares=False))
     assert plain.returncode != 0
-    assert (
-        "the Shamir seal initialises localhost only with vault_server_init_pgp_keys"
-        in " ".join(plain.stdout.split())
+    assert "the Shamir seal initialises localhost only with vault_server_init_pgp_keys" in " ".join(
+        plain.stdout.split()
     ), plain.stdout[-3000:]
     assert "vault_server_init_allow_plain_shares: true" in " ".join(plain.stdout.split())
     one_password = (
