@@ -6,6 +6,11 @@ visitor in. Then its identity stops working, as when the playbook replaces a sec
 playbooks/app_access.yml writes a new secret ID into the same file. The next page the visitor
 opens works: the app's login is refused, it reads the file again and logs in with the new
 identity. With the file left as it was, the app says that Vault refused its identity.
+
+`make demo` then `make demo SERVER=vault` (issue 20 item 1) is the same with another server:
+site.yml writes the web app's settings file for the new server (another role ID and secret ID)
+while the old server, and every identity it knew, is gone. The running app, which knew only the
+first server, follows the file to the second one, where the visitor authorizes again.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import pytest
 import requests
 
 from webex_vault import Settings
-from webex_vault_testing import FakeClock, approve
+from webex_vault_testing import SERVERS, FakeClock, approve, distribution_for
 from webex_vault_web import create_app
 from webex_vault_web.credentials import RECHECK_SECONDS
 
@@ -74,3 +79,51 @@ def test_the_running_web_app_logs_in_with_the_identity_the_playbook_rewrote(stac
 
     assert page.status_code == 200, page.text
     assert connection.settings.vault_secret_id != old_secret_id
+
+
+def signed_in(browser) -> None:
+    """A visitor's Authorize, through the emulator's consent, to the status page."""
+    csrf = CSRF_FIELD.search(browser.get("/").text)
+    assert csrf
+    started = browser.post("/login", data={"csrf_token": csrf.group(1)})
+    assert started.status_code == 303, started.text
+    state = parse_qs(urlsplit(started.headers["Location"]).query)["state"][0]
+    code = approve(started.headers["Location"], state, requests.Session())
+    assert browser.get(f"/auth?{urlencode({'code': code, 'state': state})}").status_code == 302
+    assert browser.get("/status").status_code == 200
+
+
+@pytest.mark.skipif(len(SERVERS) < 2, reason="needs both servers (WEBEX_VAULT_TEST_SERVERS)")
+def test_the_running_web_app_follows_its_settings_file_to_the_other_server(
+    provisioned_stacks, tmp_path
+) -> None:
+    first, second = (provisioned_stacks(server, distribution_for(server)) for server in SERVERS)
+    # A secret ID of the app's own on the first server, so that the stack's file stays valid.
+    root = first.client()
+    own = root.write_data("auth/approle/role/webex-app/secret-id", data={})["data"]["secret_id"]
+    env_file = tmp_path / "web.env"
+    env_file.touch(mode=0o600)
+    old_text = first.app_env_file.read_text().replace(
+        secret_id_in(first.app_env_file.read_text()), own
+    )
+    env_file.write_text(old_text)
+    settings = Settings.from_environment(
+        {ENV_VARIABLE: str(env_file), "FLASK_SECRET_KEY": "s" * 64}, env_file_variable=ENV_VARIABLE
+    )
+    clock = FakeClock(time.time())
+    app = create_app({"WEBEX_VAULT_SETTINGS": settings, "WEBEX_VAULT_CLOCK": clock})
+    connection = app.extensions["webex_vault"].vault
+    browser = app.test_client()
+    signed_in(browser)
+
+    # The switch: the first server forgets the app (its token and secret ID are gone, as on a
+    # new server that never knew them), and site.yml writes the file for the second server.
+    root.auth.token.revoke(connection.client.token)
+    root.write_data("auth/approle/role/webex-app/secret-id/destroy", data={"secret_id": own})
+    env_file.write_text(second.app_env_file.read_text())
+    clock.advance(RECHECK_SECONDS)
+
+    page = browser.get("/status")
+    assert page.status_code != 502 and "Vault refused the app" not in page.text, page.text
+    assert connection.settings.vault_addr == second.url
+    signed_in(browser)
