@@ -19,12 +19,12 @@ NOTHING_TO_ENCRYPT_WITH = (
     "No Ansible Vault password is loaded to encrypt {dest}; run with --ask-vault-pass, "
     "--vault-password-file or --vault-id, or allow plain text explicitly."
 )
-NO_PASSWORD_OF_ITS_OWN = (
+NONE_OF_ITS_OWN = (
     "No Ansible Vault password is loaded under the vault-id '{vault_id}' to encrypt {dest}; "
     "run with --vault-id {vault_id}@prompt (or @<password file>), a password no other file "
     "of the server shares, or allow plain text explicitly."
 )
-SHARED_PASSWORD = (
+ONE_FOR_BOTH = (
     "The password of the vault-id '{vault_id}' (for {dest}) is also the password of the "
     "vault-id '{other}': give each its own password, so that one password does not open both files."
 )
@@ -68,13 +68,13 @@ def checked_secret(loader, dest: str, options: dict):
     if secret is None:
         if options["allow_plaintext"]:
             return None
-        template = NO_PASSWORD_OF_ITS_OWN if own else NOTHING_TO_ENCRYPT_WITH
+        template = NONE_OF_ITS_OWN if own else NOTHING_TO_ENCRYPT_WITH
         raise EncryptionRefused(template.format(dest=dest, vault_id=vault_id))
     for other in options.get("distinct_from") or []:
         theirs = encryption_secret(loader, other["vault_password_file"], other["vault_id"], True)
         if theirs is not None and theirs.bytes == secret.bytes:
             raise EncryptionRefused(
-                SHARED_PASSWORD.format(vault_id=vault_id, dest=dest, other=other["vault_id"])
+                ONE_FOR_BOTH.format(vault_id=vault_id, dest=dest, other=other["vault_id"])
             )
     return secret
 

@@ -281,7 +281,9 @@ def test_no_root_token_survives_setup(scenario):
 
 def test_admin_identity_is_private_and_encrypted(scenario):
     assert scenario.admin_file.stat().st_mode & 0o777 == 0o600
-    assert scenario.admin_file.read_text().startswith("$ANSIBLE_VAULT;1.2;AES256;vault_server_admin")
+    # Under its own vault-id, never the init file's password (issue 20).
+    header = "$ANSIBLE_VAULT;1.2;AES256;vault_server_admin"
+    assert scenario.admin_file.read_text().startswith(header)
     token = scenario.admin_token()
     response = requests.get(
         f"{scenario.api_url}/v1/auth/token/lookup-self",
