@@ -327,8 +327,9 @@ def test_an_admin_policy_that_predates_renewal_warns_and_changes_nothing(admin_s
     policy of an older release, without the admin identity's own secret-id paths."""
     url, path = admin_stack.url, f"sys/policies/acl/{ADMIN_POLICY}"
     policy = call(url, "GET", path, admin_root)[1]["data"]["policy"]
-    older = re.sub(r'path "[^"]*/secret-id[^"]*" \{(?:[^{}]|\{[^{}]*\})*\}', "", policy)
-    assert "secret-id" not in older, older
+    own = f"auth/approle/role/{ADMIN_POLICY}/secret-id"
+    older = re.sub(rf'path "{own}[^"]*" \{{(?:[^{{}}]|\{{[^{{}}]*\}})*\}}', "", policy)
+    assert own not in older and "role/webex-cli/secret-id" in older, older
     before = admin_stack.admin_file.read_bytes()
     assert call(url, "PUT", path, admin_root, json={"policy": older})[0] == 204
     try:
