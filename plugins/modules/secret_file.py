@@ -70,7 +70,7 @@ options:
   distinct_from:
     description:
       - Vault-ids (each with its optional password file) whose password must not be the one
-        that encrypts I(dest): the module fails when it is, so that one password does not open
+        that encrypts I(dest). The module fails when it is, so that one password does not open
         two files that must be kept apart.
     type: list
     elements: dict
