@@ -24,10 +24,6 @@ PGP-encrypted shares and the dev server's hand-over: test_admin_handover.py.
 
 from __future__ import annotations
 
-import os
-import pty
-import select
-import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -52,6 +48,7 @@ from webex_vault_testing.admin_identity import (
 from webex_vault_testing.base import BIN, REPO
 from webex_vault_testing.recording_emulator import start_emulator
 from webex_vault_testing.server_control import start_persistent_server, stop_server, wait_healthy
+from webex_vault_testing.terminal import run_answering
 
 pytestmark = pytest.mark.integration
 
@@ -225,51 +222,18 @@ def test_a_break_glass_check_run_revokes_the_token_too(admin_stack):
     assert root not in checked.stdout
 
 
-def run_answering(stack: AdminStack, prompt: bytes, answer: str, *args: str) -> tuple[int, str]:
-    """ansible-playbook on a terminal of its own (a pty that is its controlling terminal, as an
-    operator's shell gives it; CI runs without one), typing `answer` at `prompt`: the exit
-    code and everything the terminal showed."""
-    command = [str(BIN / "ansible-playbook"), API_PLAYBOOK, "-e", f"@{stack.vars_file}", *args]
-    pid, terminal = pty.fork()
-    if pid == 0:  # the child: a new session whose controlling terminal is the pty
-        try:
-            os.chdir(REPO)
-            os.execve(command[0], command, stack.env)  # noqa: S606 (no shell: an argv)
-        finally:
-            os._exit(127)
-    shown, answered, deadline = b"", False, time.monotonic() + 600
-    try:
-        while time.monotonic() < deadline:
-            if not select.select([terminal], [], [], 1)[0]:
-                continue
-            try:
-                chunk = os.read(terminal, 4096)
-            except OSError:  # the terminal closed with the last process on it
-                break
-            if not chunk:
-                break
-            shown += chunk
-            if not answered and prompt in shown:
-                os.write(terminal, answer.encode() + b"\r")
-                answered = True
-        if time.monotonic() >= deadline:
-            os.kill(pid, signal.SIGKILL)
-        _, status = os.waitpid(pid, 0)
-        return os.waitstatus_to_exitcode(status), shown.decode(errors="replace")
-    finally:
-        os.close(terminal)
-
-
 def test_a_break_glass_token_from_the_prompt_is_not_shown_and_is_revoked(admin_stack):
     init = decrypt(admin_stack, admin_stack.init_file)
     root = generate_root(admin_stack, init["keys_base64"][:THRESHOLD])
-    code, shown = run_answering(
-        admin_stack,
-        b"Root token for",
-        root,
+    command = [
+        str(BIN / "ansible-playbook"),
+        API_PLAYBOOK,
+        "-e",
+        f"@{admin_stack.vars_file}",
         "--check",
         *api_vars(admin_stack, vault_server_break_glass_prompt=True),
-    )
+    ]
+    code, shown = run_answering(command, admin_stack.env, REPO, b"Root token for", root)
     assert code == 0, shown[-5000:]
     assert root not in shown, "the prompt echoed the token"
     status, _ = call(admin_stack.url, "GET", "auth/token/lookup-self", root)
