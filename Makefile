@@ -132,8 +132,8 @@ MOLECULE_CHAIN_2 := $(filter-out default upgrade,$(MOLECULE_SCENARIOS))
 test: venv
 	tools/side-by-side.sh checks '$(MAKE) lint sanity' builds '$(MAKE) test-builds'
 	tools/side-by-side.sh \
-	  pytest-1 '$(BIN)/pytest $(PYTEST_SESSION_1)' \
-	  pytest-2 '$(BIN)/pytest $(PYTEST_SESSION_2)' \
+	  pytest-1 '$(BIN)/pytest --durations=25 $(PYTEST_SESSION_1)' \
+	  pytest-2 '$(BIN)/pytest --durations=25 $(PYTEST_SESSION_2)' \
 	  molecule-1 '$(MAKE) molecule MOLECULE_SCENARIOS="$(MOLECULE_CHAIN_1)"' \
 	  molecule-2 '$(MAKE) molecule MOLECULE_SCENARIOS="$(MOLECULE_CHAIN_2)"'
 
