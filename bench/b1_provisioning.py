@@ -128,18 +128,25 @@ TASK_KINDS = (
     ("skipped", "skipped (the condition is evaluated in a worker of its own)"),
     ("argument_spec", "argument spec validation (one per role entry point, added by Ansible)"),
     ("connection", "login + health gate, active-node check, logout (per role entry point)"),
-    ("input_checks", "the roles' own input checks (assert)"),
+    ("input_checks", "the roles' own input checks (one fail task each, skipped when they pass)"),
     ("work", "read-compare-write steps (this collection's actions; file and template steps)"),
     ("glue", "includes, set_fact, meta"),
 )
 
 
+# The roles' input checks: a fail task that passing checks skip (an assert would compute them
+# twice), so they count as input checks whether they ran or not.
+INPUT_CHECKS = ("Check what the argument spec cannot", "Check the names the rules are made of")
+
+
 def task_kind(name: str, action: str, skipped: bool) -> str:
+    short = name.rsplit(" : ", 1)[-1]
+    if short.endswith(INPUT_CHECKS):
+        return "input_checks"
     if skipped:
         return "skipped"
     if action == "ansible.builtin.validate_argument_spec":
         return "argument_spec"
-    short = name.rsplit(" : ", 1)[-1]
     if action.endswith((".vault_health", ".vault_logout")) or short.startswith(
         ("connection |", "logout |")
     ):

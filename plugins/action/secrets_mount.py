@@ -19,6 +19,9 @@ LISTS = (
     "passthrough_request_headers",
     "allowed_response_headers",
 )
+# Both servers ignore an empty list in a tune (the old list stays) and keep [""] as given, a
+# list that names no key or header: a list is cleared with [""], and [""] reads as empty.
+CLEARED = [""]
 # Settings kept in the mount's `config`, as the mount table reports them (unset: absent).
 CONFIG = {**dict.fromkeys(TTLS, 0), "listing_visibility": "", **dict.fromkeys(LISTS, ())}
 
@@ -78,7 +81,11 @@ class ActionModule(VaultAction):
                 f"Mount path '{path}' runs engine version {old_version}, not {new_version}: "
                 "moving an engine to another version is a migration this module does not do."
             )
-        tune = {key: value for key, value in after.items() if value != before[key]}
+        tune = {
+            key: (value or CLEARED) if key in LISTS else value
+            for key, value in after.items()
+            if value != before[key]
+        }
         if tune and not self.check_mode:
             api.write(f"{header}/tune", tune)
         return {
@@ -118,7 +125,7 @@ def shown(mount: dict) -> dict:
     """Every setting this module manages, from a mount table entry (unset: Vault's default)."""
     config = mount.get("config") or {}
     settings = {key: config.get(key, unset) for key, unset in CONFIG.items()}
-    settings.update({key: list(settings[key]) for key in LISTS})
+    settings.update({key: [item for item in settings[key] if item] for key in LISTS})
     return {
         "type": mount["type"],
         "description": mount.get("description", ""),

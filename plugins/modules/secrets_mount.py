@@ -15,6 +15,9 @@ description:
     there, and otherwise tunes (C(sys/mounts/<path>/tune)) the settings that differ.
   - Fails, changing nothing, when I(path) holds an engine of another type.
   - Settings left out are not managed.
+  - An empty list clears a list setting (I(audit_non_hmac_request_keys) and the three others).
+    Both servers keep a list when a tune gives an empty one, so it is tuned to C([""]), a list
+    that names no key or header, and the mount table's C([""]) reads as empty.
   - After a new I(plugin_version) is tuned, the mount runs it only once the plugin is reloaded;
     the result tells the caller (RV(plugin_version_changed)).
 extends_documentation_fragment:

@@ -154,6 +154,8 @@ class FakeVault(AuthEndpoints, SystemEndpoints):
                     entry[key] = value
                 elif key == "options":
                     entry["options"] = {**entry["options"], **value}
+                elif value == []:  # both servers keep the old list (a tune clears with [""])
+                    continue
                 else:
                     entry["config"][key] = value
             return 204, None

@@ -10,10 +10,15 @@ stacks are provisioned in parallel at first use (each site.yml converge takes ha
   rotation_stack     client secret rotation
   persistent_stack   a non-dev server (Raft storage on disk, init + unseal by the test) that can
                      be restarted without losing data: restart and plugin tampering at restart
+  admin_stack        a server the vault_server role initialised and handed over to the admin
+                     identity (no root token), and admin_root, a break-glass root token for
+                     what the tests set up behind the roles' back: test_admin_identity,
+                     test_admin_surface
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,6 +26,18 @@ import requests
 
 from webex_vault_testing import SERVERS, free_port
 from webex_vault_testing import stack_for_test as new_stack
+from webex_vault_testing.admin_identity import (
+    API_PLAYBOOK,
+    THRESHOLD,
+    AdminStack,
+    admin_connection,
+    api_vars,
+    call,
+    decrypt,
+    generate_root,
+    run,
+    start_server,
+)
 from webex_vault_testing.oauthapp import MOUNT
 from webex_vault_testing.playbook_run import run_playbook
 from webex_vault_testing.processes import Background
@@ -183,3 +200,37 @@ def fault_credential(fault_stack, credential_name):
     refreshed in the background and could take the faults meant for the next test."""
     yield credential_name
     fault_stack.client().delete(f"{MOUNT}/creds/{credential_name}")
+
+
+@pytest.fixture(scope="session")
+def admin_stack(tmp_path_factory, plugin_mirror, security_server) -> Iterator[AdminStack]:
+    """Set up by the vault_server role, handed over to the admin identity, which converged
+    oauthapp.yml and app_access.yml."""
+    emulator = start_emulator()
+    stack = start_server(tmp_path_factory, plugin_mirror, emulator, security_server)
+    try:
+        first = run(stack, API_PLAYBOOK, *api_vars(stack))
+        assert first.returncode == 0, first.stdout[-5000:]
+        stack.first_run = first
+        for playbook in ("playbooks/oauthapp.yml", "playbooks/app_access.yml"):
+            converge = run(stack, playbook, *admin_connection(stack))
+            assert converge.returncode == 0, converge.stdout[-5000:]
+        yield stack
+    finally:
+        stop_server(stack)
+        emulator.shutdown()
+
+
+@pytest.fixture(scope="session")
+def admin_root(admin_stack: AdminStack) -> Iterator[str]:
+    """Break glass once: a root token from the unseal keys, to set up what the refusals need
+    (a secret/ KV mount with data) and the drift a converge undoes, revoked at the end."""
+    init = decrypt(admin_stack, admin_stack.init_file)
+    root = generate_root(admin_stack, init["keys_base64"][:THRESHOLD])
+    status, body = call(admin_stack.url, "GET", "auth/token/lookup-self", root)
+    assert status == 200 and body["data"]["policies"] == ["root"], body
+    status, _ = call(admin_stack.url, "POST", "sys/mounts/secret", root, json={"type": "kv-v2"})
+    assert status in (200, 204)
+    yield root
+    status, _ = call(admin_stack.url, "POST", "auth/token/revoke-self", root)
+    assert status == 204

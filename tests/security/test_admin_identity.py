@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -49,34 +48,15 @@ from webex_vault_testing.admin_identity import (
     generate_root,
     opens,
     run,
-    start_server,
 )
 from webex_vault_testing.base import BIN, REPO
-from webex_vault_testing.recording_emulator import start_emulator
 from webex_vault_testing.server_control import start_persistent_server, stop_server, wait_healthy
 from webex_vault_testing.terminal import run_answering
 
 pytestmark = pytest.mark.integration
 
 
-# --- The stack: set up by the role, handed over to the admin identity ---------------------------
-
-
-@pytest.fixture(scope="module")
-def admin_stack(tmp_path_factory, plugin_mirror, security_server) -> Iterator[AdminStack]:
-    emulator = start_emulator()
-    stack = start_server(tmp_path_factory, plugin_mirror, emulator, security_server)
-    try:
-        first = run(stack, API_PLAYBOOK, *api_vars(stack))
-        assert first.returncode == 0, first.stdout[-5000:]
-        stack.first_run = first
-        for playbook in ("playbooks/oauthapp.yml", "playbooks/app_access.yml"):
-            converge = run(stack, playbook, *admin_connection(stack))
-            assert converge.returncode == 0, converge.stdout[-5000:]
-        yield stack
-    finally:
-        stop_server(stack)
-        emulator.shutdown()
+# The stack (admin_stack) and a break-glass root token (admin_root): tests/security/conftest.py.
 
 
 def test_init_file_root_token_is_revoked(admin_stack):
@@ -147,6 +127,12 @@ def test_rerun_with_the_admin_identity_changes_nothing(admin_stack):
         ("PUT", "sys/plugins/reload/backend", {"mounts": ["webex-vault-state"]}),
         ("PUT", "sys/plugins/reload/backend", {"plugin": "kv"}),
         ("PUT", "sys/plugins/catalog/secret/other", {"sha256": "00" * 32, "command": "x"}),
+        # Blinding the audit log (issue 20) and the rest of the engine's tuning: test_admin_surface.
+        ("PUT", "sys/mounts/oauthapp/tune", {"audit_non_hmac_response_keys": ["access_token"]}),
+        ("PUT", "sys/mounts/oauthapp/tune", {"audit_non_hmac_request_keys": ["client_secret"]}),
+        ("PUT", "sys/mounts/oauthapp/tune", {"passthrough_request_headers": ["Authorization"]}),
+        ("PUT", "sys/mounts/oauthapp/tune", {"default_lease_ttl": "1h"}),
+        ("PUT", "sys/mounts/webex-vault-state/tune", {"audit_non_hmac_response_keys": ["data"]}),
         ("PUT", "sys/rotate", None),
     ],
     ids=lambda value: value if isinstance(value, str) else None,
@@ -155,21 +141,6 @@ def test_admin_identity_is_refused_outside_its_list(admin_stack, admin_root, met
     token = admin_login(admin_stack)
     status, answer = call(admin_stack.url, method, path, token, json=body)
     assert status == 403, (status, answer)
-
-
-@pytest.fixture(scope="module")
-def admin_root(admin_stack: AdminStack) -> Iterator[str]:
-    """Break glass once: a root token from the unseal keys, to set up what the refusals need
-    (a secret/ KV mount with data), revoked at the end."""
-    init = decrypt(admin_stack, admin_stack.init_file)
-    root = generate_root(admin_stack, init["keys_base64"][:THRESHOLD])
-    status, body = call(admin_stack.url, "GET", "auth/token/lookup-self", root)
-    assert status == 200 and body["data"]["policies"] == ["root"], body
-    status, _ = call(admin_stack.url, "POST", "sys/mounts/secret", root, json={"type": "kv-v2"})
-    assert status in (200, 204)
-    yield root
-    status, _ = call(admin_stack.url, "POST", "auth/token/revoke-self", root)
-    assert status == 204
 
 
 def test_break_glass_generate_root_from_the_unseal_keys(admin_stack):

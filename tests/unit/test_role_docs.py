@@ -238,3 +238,49 @@ def test_connection_tasks_are_the_same_in_both_roles(name):
     plugin = (REPO / "roles/oauthapp_plugin/tasks" / name).read_text()
     webex = (REPO / "roles/oauthapp_webex/tasks" / name).read_text()
     assert plugin.replace("oauthapp_plugin", "oauthapp_webex") == webex
+
+
+def imported_roles(play: dict) -> list[dict]:
+    """The play's roles and import_role/include_role tasks, in the order they run."""
+    entries = []
+    for section in ("pre_tasks", "roles", "tasks", "post_tasks"):
+        for item in play.get(section) or []:
+            if section == "roles":
+                entries.append({"name": item["role"] if isinstance(item, dict) else item})
+                continue
+            for action in ("ansible.builtin.import_role", "ansible.builtin.include_role"):
+                if action in item:
+                    entries.append(item[action])
+    return entries
+
+
+def without_descriptions(options: dict) -> dict:
+    return {
+        name: {k: v for k, v in spec.items() if k != "description"}
+        for name, spec in options.items()
+    }
+
+
+@pytest.mark.parametrize(
+    "playbook", sorted((REPO / "playbooks").glob("*.yml")), ids=lambda p: p.name
+)
+def test_a_skipped_argument_check_was_made_earlier_in_the_play(playbook):
+    """An entry point imported with rolespec_validate: false (so that a play checks each spec
+    once, playbooks/oauthapp.yml) declares no variable, type or default that an entry point of
+    the same role, checked earlier in the same play, does not check the same way."""
+    for play in load(playbook) or []:
+        checked: list[tuple[str, dict]] = []
+        for entry in imported_roles(play):
+            role = entry["name"].split(".")[-1]
+            options = without_descriptions(
+                role_options(role).get(entry.get("tasks_from", "main"), {})
+            )
+            if entry.get("rolespec_validate", True):
+                checked.append((role, options))
+                continue
+            assert options, (playbook.name, entry)
+            assert any(
+                earlier_role == role
+                and all(earlier.get(name) == spec for name, spec in options.items())
+                for earlier_role, earlier in checked
+            ), (playbook.name, entry)

@@ -143,3 +143,46 @@ def test_a_bad_duration_fails_with_one_sentence_before_any_request(run, vault, t
     assert result["failed"] is True
     assert result["msg"].startswith(f"default_lease_ttl '{ttl}' is not a duration")
     assert vault.requests == []
+
+
+AUDIT_DRIFT = {
+    "audit_non_hmac_request_keys": ["client_secret"],
+    "audit_non_hmac_response_keys": ["access_token"],
+}
+CLEAN = dict.fromkeys(AUDIT_DRIFT, [])
+TUNED = {"description": "Webex tokens", "plugin_version": "v3.1.1"}
+
+
+def test_audit_keys_set_behind_the_roles_back_are_cleared_with_a_diff(run, vault):
+    """Issue 20: a tune to [] leaves the old list on both servers; [""] (no key) clears it."""
+    vault.enable("oauthapp", "oauthapp", **TUNED, config=dict(AUDIT_DRIFT))
+
+    result = run("secrets_mount", **ENGINE, **CLEAN)
+
+    assert result["changed"] is True
+    assert tunes(vault) == [dict.fromkeys(AUDIT_DRIFT, [""])]
+    assert vault.mounts["oauthapp/"]["config"] == dict.fromkeys(AUDIT_DRIFT, [""])
+    before, after = result["diff"]["before"], result["diff"]["after"]
+    assert before["audit_non_hmac_response_keys"] == ["access_token"]
+    assert after["audit_non_hmac_response_keys"] == []
+
+
+def test_a_cleared_list_reads_as_empty_and_is_left_alone(run, vault):
+    vault.enable("oauthapp", "oauthapp", **TUNED, config=dict(AUDIT_DRIFT))
+    run("secrets_mount", **ENGINE, **CLEAN)
+    writes = len(vault.writes())
+
+    again = run("secrets_mount", **ENGINE, **CLEAN)
+
+    assert again["changed"] is False
+    assert len(vault.writes()) == writes
+
+
+def test_check_mode_reports_audit_drift_without_writing(run, vault):
+    vault.enable("oauthapp", "oauthapp", **TUNED, config=dict(AUDIT_DRIFT))
+
+    result = run("secrets_mount", check_mode=True, **ENGINE, **CLEAN)
+
+    assert result["changed"] is True
+    assert result["diff"]["before"]["audit_non_hmac_request_keys"] == ["client_secret"]
+    assert vault.writes() == []
