@@ -130,12 +130,30 @@ def test_no_two_test_modules_import_as_the_same_name() -> None:
     assert {name: paths for name, paths in seen.items() if len(paths) > 1} == {}
 
 
-def test_make_test_runs_every_test_folder_once() -> None:
-    # `make test` runs pytest as sessions side by side, each given its folders: a folder in
+def test_make_test_runs_every_test_file_once() -> None:
+    # `make test` runs pytest as sessions side by side, each given folders and test files; a
+    # file named in one session is ignored by the session naming its folder. A test file in
     # none of them would never run in CI, one in two would run twice.
-    sessions = re.findall(r"^PYTEST_SESSION_\d+ := (.+)$", (REPO / "Makefile").read_text(), re.M)
-    named = [folder for line in sessions for folder in line.split()]
-    test_files = [path for path in files_under_tests() if path.name.startswith("test_")]
-    holding_tests = {path.relative_to(REPO).parts[:2] for path in test_files}
+    makefile = (REPO / "Makefile").read_text().replace("\\\n", " ")
+    sessions = [
+        line.split() for line in re.findall(r"^PYTEST_SESSION_\d+ := (.+)$", makefile, re.M)
+    ]
+    named_files = {path for session in sessions for path in session if path.endswith(".py")}
+    test_files = [
+        path.relative_to(REPO).as_posix()
+        for path in files_under_tests()
+        if path.name.startswith("test_")
+    ]
+
+    def runs(session: list[str], test_file: str) -> bool:
+        if test_file in session:
+            return True
+        folder = "/".join(test_file.split("/")[:2])
+        return folder in session and test_file not in named_files
+
     assert len(sessions) >= 2
-    assert sorted(named) == sorted({"/".join(parts) for parts in holding_tests})
+    assert all((REPO / path).exists() for session in sessions for path in session)
+    assert {f: n for f in test_files if (n := sum(runs(s, f) for s in sessions)) != 1} == {}
+    for one, other in (("1", "2"), ("2", "1")):
+        ignored = f"$(addprefix --ignore=,$(filter %.py,$(PYTEST_SESSION_{other})))"
+        assert f"$(PYTEST_SESSION_{one}) {ignored}" in makefile
