@@ -97,7 +97,9 @@ def ensure_directory(host, path):
         return False
     if not host.check_mode:
         # The cache holds nothing secret: the published archive and the binary unpacked from it.
-        os.makedirs(path, 0o755)
+        # Nodes that share one file system (a cluster on one machine) fill the same cache at
+        # the same time: another node may make the directory between the check and here.
+        os.makedirs(path, 0o755, exist_ok=True)
         os.chmod(path, 0o755)  # noqa: S103
     return True
 

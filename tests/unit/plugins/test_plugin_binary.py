@@ -7,10 +7,13 @@ binary's sha256 comes from the pinned archive on every run (issue 20)."""
 from __future__ import annotations
 
 import hashlib
+import importlib
 import io
 import os
+import stat
 import tarfile
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -166,3 +169,26 @@ def test_on_a_local_connection_no_module_process_is_started(
     assert sent_in_process == []
     assert len(sent_by_module) == 1
     assert in_process[1]["sha256"] == module_process[1]["sha256"]
+
+
+def test_a_cache_directory_made_by_another_node_meanwhile_is_not_an_error(
+    collection_root, tmp_path, monkeypatch
+):
+    # Cluster nodes on one machine share the cache: between this node's look and its mkdir,
+    # another node may have made the directory (a cluster test failed on EEXIST).
+    module = importlib.import_module(
+        "ansible_collections.webex_vault.oauthapp.plugins.module_utils.plugin_binary"
+    )
+    cache = tmp_path / "downloads" / MEMBER
+    cache.mkdir(parents=True)
+    isdir, looks = os.path.isdir, []
+
+    def late_isdir(path: str) -> bool:
+        # The node's own look came before the other node's mkdir; later looks see it.
+        looks.append(path)
+        return len(looks) > 1 and isdir(path)
+
+    monkeypatch.setattr(module.os.path, "isdir", late_isdir)
+
+    assert module.ensure_directory(SimpleNamespace(check_mode=False), str(cache)) is True
+    assert stat.S_IMODE(cache.stat().st_mode) == 0o755
