@@ -27,6 +27,25 @@ ADMIN_POLICY = "webex-vault-admin"
 SHARES, THRESHOLD = 3, 2
 
 
+# The task after which a run that stops before revoking the root token stopped (issue 20).
+ADMIN_FILE_WRITTEN = "admin | Write the admin policy and AppRole role, and keep the admin identity"
+# A test callback (tests/security/playbooks/callback_plugins) that kills the run after a task.
+STOP_AFTER_TASK_PLUGINS = REPO / "tests" / "security" / "playbooks" / "callback_plugins"
+
+
+@dataclass
+class StoppedHandover:
+    """The hand-over of a new server replayed with a stop: the run killed right after it wrote
+    the admin file (before the root token's revocation), then a --check run, then the run that
+    finished the hand-over; and what the init file's root token answered (lookup-self) after
+    each."""
+
+    stopped: subprocess.CompletedProcess[str]
+    checked: subprocess.CompletedProcess[str]
+    finished: subprocess.CompletedProcess[str]
+    root_status: dict[str, int]
+
+
 @dataclass
 class AdminStack(Stack):
     """A Stack whose server runs persistently, with the controller files of its init answer,
@@ -38,6 +57,13 @@ class AdminStack(Stack):
     # The Ansible Vault password files of the init file's and the admin file's vault-ids.
     init_password: Path = Path()
     admin_password: Path = Path()
+    # How the admin_stack fixture's hand-over went (replay_stopped_handover).
+    handover: StoppedHandover | None = None
+
+    @property
+    def root_revoked_mark(self) -> Path:
+        """The role's mark that the hand-over's root token is revoked (beside the admin file)."""
+        return self.admin_file.with_name(f"{self.admin_file.name}.root-revoked")
 
 
 def call(url: str, method: str, path: str, token: str = "", **kwargs: Any) -> tuple[int, Any]:
@@ -134,16 +160,45 @@ def generate_root(stack: AdminStack, keys: list[str]) -> str:
     return bytes(a ^ b for a, b in zip(token_bytes, otp, strict=True)).decode()
 
 
-def run(stack: Stack, playbook: str, *args: str) -> subprocess.CompletedProcess[str]:
-    """One ansible-playbook run with the stack's vars file and environment."""
+def run(
+    stack: Stack, playbook: str, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """One ansible-playbook run with the stack's vars file and environment (and env)."""
     return subprocess.run(
         [str(BIN / "ansible-playbook"), playbook, "-e", f"@{stack.vars_file}", *args],
         cwd=REPO,
-        env=stack.env,
+        env={**stack.env, **(env or {})},
         capture_output=True,
         text=True,
         timeout=600,
     )
+
+
+def stopped_after(task: str) -> dict[str, str]:
+    """The environment of a run that kills itself once that task has reported its result."""
+    return {
+        "ANSIBLE_CALLBACK_PLUGINS": str(STOP_AFTER_TASK_PLUGINS),
+        "ANSIBLE_CALLBACKS_ENABLED": "stop_after_task",
+        "WEBEX_VAULT_STOP_AFTER_TASK": task,
+    }
+
+
+def replay_stopped_handover(stack: AdminStack, *args: str) -> StoppedHandover:
+    """The API stage's first run on a new server, stopped dead between writing the admin file
+    and revoking the root token; then --check; then a normal run, which finishes the hand-over."""
+    root_status: dict[str, int] = {}
+
+    def root_answer() -> int:
+        root = decrypt(stack, stack.init_file)["root_token"]
+        return call(stack.url, "GET", "auth/token/lookup-self", str(root))[0]
+
+    stopped = run(stack, API_PLAYBOOK, *args, env=stopped_after(ADMIN_FILE_WRITTEN))
+    root_status["stopped"] = root_answer()
+    checked = run(stack, API_PLAYBOOK, "--check", *args)
+    root_status["checked"] = root_answer()
+    finished = run(stack, API_PLAYBOOK, *args)
+    root_status["finished"] = root_answer()
+    return StoppedHandover(stopped, checked, finished, root_status)
 
 
 def changed(output: str) -> int:

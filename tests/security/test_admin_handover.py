@@ -8,13 +8,15 @@ hand-over when asked (SECURITY.md, "Admin identity").
   the holders; their decrypted shares (vault_server_unseal_keys) unseal it, and setup finishes;
 - in dev mode the hand-over is off by default (the demo keeps its root token file); turned on,
   the server play (with the oauthapp roles' rules) sets up the same admin identity and revokes
-  the dev root token.
+  the dev root token; a run stopped between writing the admin file and revoking the token is
+  finished by the next (issue 20).
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import signal
 import subprocess
 from collections.abc import Iterator
 from dataclasses import replace
@@ -24,6 +26,7 @@ import pytest
 
 from webex_vault_testing import stack_for_test as new_stack
 from webex_vault_testing.admin_identity import (
+    ADMIN_FILE_WRITTEN,
     ADMIN_POLICY,
     API_PLAYBOOK,
     SHARES,
@@ -32,10 +35,12 @@ from webex_vault_testing.admin_identity import (
     admin_login,
     api_vars,
     call,
+    changed,
     decrypt,
     gpg,
     run,
     start_server,
+    stopped_after,
 )
 from webex_vault_testing.recording_emulator import start_emulator
 from webex_vault_testing.server_control import stop_server
@@ -122,29 +127,35 @@ def test_pgp_shares_need_their_holders(pgp_stack, key_holders):
 
 def test_dev_server_hands_over_when_asked(tmp_path_factory, plugin_mirror, security_server):
     """Off by default in dev mode (the demo keeps its root token file); turned on, the dev root
-    token sets up the same admin identity and is revoked."""
+    token sets up the same admin identity and is revoked. Issue 20: the hand-over stopped dead
+    after writing the admin file left the dev root token live; the next run revokes it."""
     emulator = start_emulator()
     stack = new_stack(tmp_path_factory, plugin_mirror, emulator, server=security_server)
     admin_file = stack.work_dir / "admin.json"
+    hand_over = json.dumps(
+        {
+            "vault_server_admin_identity": True,
+            "vault_server_revoke_root_token": True,
+            "vault_server_admin_file": str(admin_file),
+            "vault_server_init_allow_plaintext": True,
+        }
+    )
     try:
         default = run(stack, "playbooks/server.yml")
         assert default.returncode == 0, default.stdout[-5000:]
         assert call(stack.url, "GET", "auth/token/lookup-self", stack.root_token)[0] == 200
-        handed_over = run(
-            stack,
-            "playbooks/server.yml",
-            "-e",
-            json.dumps(
-                {
-                    "vault_server_admin_identity": True,
-                    "vault_server_revoke_root_token": True,
-                    "vault_server_admin_file": str(admin_file),
-                    "vault_server_init_allow_plaintext": True,
-                }
-            ),
+        stopped = run(
+            stack, "playbooks/server.yml", "-e", hand_over, env=stopped_after(ADMIN_FILE_WRITTEN)
         )
+        assert stopped.returncode == -signal.SIGKILL, stopped.stdout[-5000:]
+        assert admin_file.is_file()
+        assert call(stack.url, "GET", "auth/token/lookup-self", stack.root_token)[0] == 200
+        handed_over = run(stack, "playbooks/server.yml", "-e", hand_over)
         assert handed_over.returncode == 0, handed_over.stdout[-5000:]
+        assert changed(handed_over.stdout) == 2, handed_over.stdout[-5000:]
         assert call(stack.url, "GET", "auth/token/lookup-self", stack.root_token)[0] == 403
+        again = run(stack, "playbooks/server.yml", "-e", hand_over)
+        assert again.returncode == 0 and changed(again.stdout) == 0, again.stdout[-5000:]
         admin = json.loads(admin_file.read_text())
         status, body = call(
             stack.url,

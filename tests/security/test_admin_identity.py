@@ -8,7 +8,10 @@ play does) and AppRole role, keeps the admin identity Ansible Vault-encrypted be
 file and revokes the root token. The other playbooks then run with that identity alone.
 
 Expected behaviour (SECURITY.md, "Admin identity"):
-- the init file's root token is dead after the first run (403 on lookup-self);
+- the init file's root token is dead after the first run (403 on lookup-self); a first run that
+  stopped between writing the admin file and revoking it left it live: --check reports its
+  revocation, the next run revokes it and leaves a mark, and later runs check it no more
+  (issue 20; an older release's admin file without the mark: one run records it);
 - the admin identity converges oauthapp.yml and app_access.yml, and a second run changes nothing;
 - it is refused outside its list: sys/raw, removing the audit device, other mounts (secret/),
   other policies (its own, new ones, root), other roles (its own), tokens with other policies,
@@ -28,6 +31,7 @@ PGP-encrypted shares and the dev server's hand-over: test_admin_handover.py.
 from __future__ import annotations
 
 import re
+import signal
 import time
 from pathlib import Path
 
@@ -59,10 +63,38 @@ pytestmark = pytest.mark.integration
 # The stack (admin_stack) and a break-glass root token (admin_root): tests/security/conftest.py.
 
 
+def outcome(output: str, task: str) -> str | None:
+    """What the (last) task whose name starts with task reported: ok, changed, skipping,
+    fatal; None when it never reported."""
+    found = re.findall(rf"^TASK \[[^\]]*{re.escape(task)}[^\]]*\][^\n]*\n(\w+)", output, re.M)
+    return found[-1] if found else None
+
+
 def test_init_file_root_token_is_revoked(admin_stack):
     init = decrypt(admin_stack, admin_stack.init_file)
     status, _ = call(admin_stack.url, "GET", "auth/token/lookup-self", init["root_token"])
     assert status == 403
+
+
+def test_a_run_that_stopped_before_revoking_the_root_token_is_finished_by_the_next(admin_stack):
+    """Issue 20: a run stopped between writing the admin file and revoking the root token, and
+    the next run used the admin identity and left the root token live for good. The fixture's
+    first run was killed right there (admin_identity.replay_stopped_handover)."""
+    replay = admin_stack.handover
+    assert replay is not None
+    assert replay.stopped.returncode == -signal.SIGKILL, replay.stopped.stdout[-5000:]
+    assert outcome(replay.stopped.stdout, "admin | Write the admin policy") == "changed"
+    assert outcome(replay.stopped.stdout, "admin | Revoke the root token") is None
+    # The stop left the admin file and a live root token; --check reports the revocation and
+    # the mark and leaves the token to the real run, which revokes it.
+    assert replay.root_status == {"stopped": 200, "checked": 200, "finished": 403}
+    for run_output in (replay.checked.stdout, replay.finished.stdout):
+        assert changed(run_output) == 2, run_output[-5000:]
+        for task in ("admin | Revoke the root token", "admin | Record that the root token is"):
+            assert outcome(run_output, task) == "changed", run_output[-5000:]
+    mark = admin_stack.root_revoked_mark
+    assert mark.stat().st_mode & 0o777 == 0o600
+    # The next run (test_rerun_with_the_admin_identity_changes_nothing) checks no root token.
 
 
 def test_admin_identity_is_encrypted_and_private(admin_stack):
@@ -82,6 +114,8 @@ def test_rerun_with_the_admin_identity_changes_nothing(admin_stack):
     server = run(admin_stack, API_PLAYBOOK, *api_vars(admin_stack))
     assert server.returncode == 0, server.stdout[-5000:]
     assert changed(server.stdout) == 0, server.stdout[-5000:]
+    # The mark vouches for the root token's revocation: it is not looked at again.
+    assert outcome(server.stdout, "credentials | Check the root token in hand") == "skipping"
     for playbook in ("playbooks/oauthapp.yml", "playbooks/app_access.yml"):
         again = run(admin_stack, playbook, *admin_connection(admin_stack))
         assert again.returncode == 0, again.stdout[-5000:]
@@ -279,7 +313,9 @@ def test_the_admin_secret_id_is_renewed_ahead_of_expiry_and_replaces_every_other
 
 def test_one_password_opens_either_the_init_file_or_the_admin_file(admin_stack):
     """Issue 20: one Ansible Vault password opened both, and either gives root. An admin file
-    under the init file's password (an older release) is written again under its own."""
+    as an older release left it (under the init file's password, no mark that the root token
+    is revoked) is written again under its own, the root token is checked once (refused) and
+    the mark recorded; the run after it changes nothing."""
     stack = admin_stack
     assert opens(stack, stack.init_file, stack.init_password)
     assert not opens(stack, stack.init_file, stack.admin_password)
@@ -287,10 +323,16 @@ def test_one_password_opens_either_the_init_file_or_the_admin_file(admin_stack):
     assert not opens(stack, stack.admin_file, stack.init_password)
     assert stack.admin_file.read_text().startswith("$ANSIBLE_VAULT;1.2;AES256;vault_server_admin")
     encrypt_as(stack, stack.admin_file, decrypt(stack, stack.admin_file), "vault_server_init")
+    stack.root_revoked_mark.unlink()
     resealed = run(stack, API_PLAYBOOK, *api_vars(stack))
-    assert resealed.returncode == 0 and changed(resealed.stdout) == 1, resealed.stdout[-5000:]
+    assert resealed.returncode == 0 and changed(resealed.stdout) == 2, resealed.stdout[-5000:]
+    assert outcome(resealed.stdout, "credentials | Check the root token in hand") == "ok"
+    assert outcome(resealed.stdout, "admin | Revoke the root token") == "skipping"
+    assert stack.root_revoked_mark.is_file()
     assert opens(stack, stack.admin_file, stack.admin_password)
     assert not opens(stack, stack.admin_file, stack.init_password)
+    again = run(stack, API_PLAYBOOK, *api_vars(stack))
+    assert again.returncode == 0 and changed(again.stdout) == 0, again.stdout[-5000:]
 
 
 def test_an_admin_policy_that_predates_renewal_warns_and_changes_nothing(admin_stack, admin_root):
