@@ -56,21 +56,6 @@ ROLE_OPTIONS = {
     "secret_id_bound_cidrs": {"type": "list", "elements": "str"},
     "token_bound_cidrs": {"type": "list", "elements": "str"},
 }
-ENCRYPT_OPTIONS = {
-    "vault_id": {"type": "str", "default": ""},
-    "vault_password_file": {"type": "path", "default": ""},
-    "allow_plaintext": {"type": "bool", "default": False},
-    "own_password": {"type": "bool", "default": False},
-    "distinct_from": {
-        "type": "list",
-        "elements": "dict",
-        "default": [],
-        "options": {
-            "vault_id": {"type": "str", "required": True},
-            "vault_password_file": {"type": "path", "default": ""},
-        },
-    },
-}
 # The server reads a token's host CIDR back without its /32 (/128).
 HOST_SUFFIX = re.compile(r"/(32|128)$")
 # Written in place of an ID the real run creates (check mode).
@@ -100,7 +85,7 @@ class ActionModule(VaultAction):
         "env_format": {"type": "str", "default": "dotenv", "choices": ["dotenv", "json"]},
         "env_content": {"type": "str", "default": ""},
         "env_fields": {"type": "dict", "default": {}},
-        "encrypt": {"type": "dict", "options": ENCRYPT_OPTIONS},
+        "encrypt": {"type": "dict", "options": ansible_vault.ENCRYPTION_OPTIONS},
         "secret_id_wrap_ttl": {"type": "int", "default": 0},
         "check_login": {"type": "bool", "default": False},
         "role_id_file": {"type": "str", "default": ""},

@@ -16,19 +16,7 @@ from ansible_collections.webex_vault.oauthapp.plugins.plugin_utils import ansibl
 OPTIONS = {
     "content": {"type": "str", "required": True, "no_log": True},
     "dest": {"type": "path", "required": True},
-    "vault_id": {"type": "str", "default": ""},
-    "vault_password_file": {"type": "path", "default": ""},
-    "allow_plaintext": {"type": "bool", "default": False},
-    "own_password": {"type": "bool", "default": False},
-    "distinct_from": {
-        "type": "list",
-        "elements": "dict",
-        "default": [],
-        "options": {
-            "vault_id": {"type": "str", "required": True},
-            "vault_password_file": {"type": "path", "default": ""},
-        },
-    },
+    **ansible_vault.ENCRYPTION_OPTIONS,
 }
 
 

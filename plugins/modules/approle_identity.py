@@ -55,6 +55,7 @@ extends_documentation_fragment:
   - community.hashi_vault.connection
   - webex_vault.oauthapp.vault_auth
   - webex_vault.oauthapp.vault_action
+  - webex_vault.oauthapp.ansible_vault.encrypt
 options:
   name:
     description: Name of the AppRole role (and of the policy, unless I(policy_name) is given).
@@ -138,44 +139,11 @@ options:
   encrypt:
     description:
       - Encrypt the settings file with Ansible Vault; not given, it is plain text.
-      - No secret ID is issued when the file could not be encrypted.
+      - No secret ID is issued when the file could not be encrypted (no password, or the
+        password of a vault-id in I(encrypt.distinct_from)).
+      - With I(encrypt.own_password), a file encrypted with another password is written again
+        under its own (reported as a change).
     type: dict
-    suboptions:
-      vault_id:
-        description: Vault ID label of the encryption.
-        type: str
-        default: ""
-      vault_password_file:
-        description: Password file to encrypt with; empty for the password the run loaded.
-        type: path
-        default: ""
-      allow_plaintext:
-        description: Write plain text when the run has no Ansible Vault password.
-        type: bool
-        default: false
-      own_password:
-        description:
-          - Encrypt only with the password loaded under I(vault_id) (or I(vault_password_file)),
-            never another loaded one; a file encrypted with another password is written again
-            under its own (reported as a change).
-        type: bool
-        default: false
-      distinct_from:
-        description:
-          - Vault-ids (with their optional password files) whose password must not encrypt this
-            file; the task fails when it would, and issues no secret ID.
-        type: list
-        elements: dict
-        default: []
-        suboptions:
-          vault_id:
-            description: The other file's vault-id.
-            type: str
-            required: true
-          vault_password_file:
-            description: The other file's password file, when it has one.
-            type: path
-            default: ""
   check_login:
     description:
       - Log in once with the file's identity, and fail when that is refused; with a new secret

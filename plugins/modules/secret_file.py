@@ -23,6 +23,7 @@ description:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
+  - webex_vault.oauthapp.ansible_vault
 attributes:
   check_mode:
     support: full
@@ -45,45 +46,6 @@ options:
     description: Path of the file on the controller.
     type: path
     required: true
-  vault_id:
-    description:
-      - Label written into the encrypted file's header (C(1.2) format), for example
-        C(vault_server_init); empty writes the unlabelled C(1.1) format.
-      - Any loaded password decrypts it.
-    type: str
-    default: ""
-  vault_password_file:
-    description:
-      - A password file (or script) to encrypt with instead of the run's loaded passwords.
-    type: path
-    default: ""
-  allow_plaintext:
-    description: Write the file in plain text (still 0600) when no password is loaded.
-    type: bool
-    default: false
-  own_password:
-    description:
-      - Encrypt only with the password loaded under I(vault_id) (C(--vault-id <vault_id>@prompt)
-        or C(@<file>)) or with I(vault_password_file), never with another loaded one.
-    type: bool
-    default: false
-  distinct_from:
-    description:
-      - Vault-ids (each with its optional password file) whose password must not be the one
-        that encrypts I(dest). The module fails when it is, so that one password does not open
-        two files that must be kept apart.
-    type: list
-    elements: dict
-    default: []
-    suboptions:
-      vault_id:
-        description: The other file's vault-id.
-        type: str
-        required: true
-      vault_password_file:
-        description: The other file's password file, when it has one.
-        type: path
-        default: ""
 """
 
 EXAMPLES = r"""

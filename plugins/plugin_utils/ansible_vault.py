@@ -30,6 +30,25 @@ ONE_FOR_BOTH = (
 )
 
 
+# How a controller file is encrypted: secret_file's options, approle_identity's encrypt
+# suboptions (documented once: plugins/doc_fragments/ansible_vault.py).
+ENCRYPTION_OPTIONS = {
+    "vault_id": {"type": "str", "default": ""},
+    "vault_password_file": {"type": "path", "default": ""},
+    "allow_plaintext": {"type": "bool", "default": False},
+    "own_password": {"type": "bool", "default": False},
+    "distinct_from": {
+        "type": "list",
+        "elements": "dict",
+        "default": [],
+        "options": {
+            "vault_id": {"type": "str", "required": True},
+            "vault_password_file": {"type": "path", "default": ""},
+        },
+    },
+}
+
+
 class EncryptionRefused(Exception):
     """The file cannot be encrypted the way it must be: one sentence."""
 

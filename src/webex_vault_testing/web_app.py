@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -33,9 +34,13 @@ from webex_vault import (
 from webex_vault.credential_states import Health, classify
 from webex_vault_testing.authorize import approve
 from webex_vault_testing.base import REDIRECT_URL
+from webex_vault_testing.clock import FakeClock
 from webex_vault_testing.emulator import Emulator
+from webex_vault_web import create_app
 
 SECRET_KEY = "k" * 64
+# The variable that names the web app's settings file (tools/web-app.sh sets it likewise).
+ENV_FILE_VARIABLE = "WEBEX_VAULT_WEB_ENV_FILE"
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -178,6 +183,17 @@ def sign_in(client: FlaskClient) -> TestResponse:
     back = client.get(f"/auth?{urlencode({'code': code, 'state': state_of(authorize_url)})}")
     assert back.status_code == 302 and back.headers["Location"] == "/", back.text
     return client.get("/")
+
+
+def app_on_settings_file(env_file: Path) -> tuple[Flask, FakeClock]:
+    """The web app started on a settings file the playbook wrote (a real VaultConnection to the
+    server it names), with a clock the test moves."""
+    settings = Settings.from_environment(
+        {ENV_FILE_VARIABLE: str(env_file), "FLASK_SECRET_KEY": SECRET_KEY},
+        env_file_variable=ENV_FILE_VARIABLE,
+    )
+    clock = FakeClock(time.time())
+    return create_app({"WEBEX_VAULT_SETTINGS": settings, "WEBEX_VAULT_CLOCK": clock}), clock
 
 
 def session_value(client: FlaskClient, key: str) -> Any:

@@ -16,21 +16,14 @@ first server, follows the file to the second one, where the visitor authorizes a
 from __future__ import annotations
 
 import re
-import time
-from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
-import requests
 
-from webex_vault import Settings
-from webex_vault_testing import SERVERS, FakeClock, approve, distribution_for
-from webex_vault_web import create_app
+from webex_vault_testing import SERVERS, distribution_for
+from webex_vault_testing.web_app import app_on_settings_file, sign_in
 from webex_vault_web.credentials import RECHECK_SECONDS
 
 pytestmark = pytest.mark.integration
-
-CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
-ENV_VARIABLE = "WEBEX_VAULT_WEB_ENV_FILE"
 
 
 def secret_id_in(text: str) -> str:
@@ -40,22 +33,10 @@ def secret_id_in(text: str) -> str:
 
 
 def test_the_running_web_app_logs_in_with_the_identity_the_playbook_rewrote(stack) -> None:
-    settings = Settings.from_environment(
-        {ENV_VARIABLE: str(stack.app_env_file), "FLASK_SECRET_KEY": "r" * 64},
-        env_file_variable=ENV_VARIABLE,
-    )
-    clock = FakeClock(time.time())
-    app = create_app({"WEBEX_VAULT_SETTINGS": settings, "WEBEX_VAULT_CLOCK": clock})
+    app, clock = app_on_settings_file(stack.app_env_file)
     connection = app.extensions["webex_vault"].vault
     browser = app.test_client()
-    csrf = CSRF_FIELD.search(browser.get("/").text)
-    assert csrf
-    started = browser.post("/login", data={"csrf_token": csrf.group(1)})
-    assert started.status_code == 303, started.text
-    state = parse_qs(urlsplit(started.headers["Location"]).query)["state"][0]
-    code = approve(started.headers["Location"], state, requests.Session())
-    assert browser.get(f"/auth?{urlencode({'code': code, 'state': state})}").status_code == 302
-    assert browser.get("/status").status_code == 200
+    signed_in(browser)
 
     # The app's identity stops working: its token and its secret ID are gone.
     old_secret_id = secret_id_in(stack.app_env_file.read_text())
@@ -83,13 +64,7 @@ def test_the_running_web_app_logs_in_with_the_identity_the_playbook_rewrote(stac
 
 def signed_in(browser) -> None:
     """A visitor's Authorize, through the emulator's consent, to the status page."""
-    csrf = CSRF_FIELD.search(browser.get("/").text)
-    assert csrf
-    started = browser.post("/login", data={"csrf_token": csrf.group(1)})
-    assert started.status_code == 303, started.text
-    state = parse_qs(urlsplit(started.headers["Location"]).query)["state"][0]
-    code = approve(started.headers["Location"], state, requests.Session())
-    assert browser.get(f"/auth?{urlencode({'code': code, 'state': state})}").status_code == 302
+    sign_in(browser)
     assert browser.get("/status").status_code == 200
 
 
@@ -107,11 +82,7 @@ def test_the_running_web_app_follows_its_settings_file_to_the_other_server(
         secret_id_in(first.app_env_file.read_text()), own
     )
     env_file.write_text(old_text)
-    settings = Settings.from_environment(
-        {ENV_VARIABLE: str(env_file), "FLASK_SECRET_KEY": "s" * 64}, env_file_variable=ENV_VARIABLE
-    )
-    clock = FakeClock(time.time())
-    app = create_app({"WEBEX_VAULT_SETTINGS": settings, "WEBEX_VAULT_CLOCK": clock})
+    app, clock = app_on_settings_file(env_file)
     connection = app.extensions["webex_vault"].vault
     browser = app.test_client()
     signed_in(browser)

@@ -174,3 +174,32 @@ def test_a_password_shared_with_a_distinct_vault_id_is_refused(workdir, run_play
         shared.stdout.split()
     )
     assert not (workdir / "init.json").exists()
+
+
+def documented(options: dict) -> dict:
+    """An argument spec as its documentation says it: type, default, required, elements."""
+    keys = ("type", "default", "required", "elements")
+    return {
+        name: {
+            **{key: spec[key] for key in keys if key in spec},
+            **({"options": documented(spec["suboptions"])} if "suboptions" in spec else {}),
+        }
+        for name, spec in options.items()
+    }
+
+
+def test_the_encryption_options_are_one_spec_documented_once() -> None:
+    # secret_file's options and approle_identity's encrypt suboptions (their one spec, and the
+    # doc fragment both modules extend), as ansible-doc shows them.
+    import yaml
+    from ansible_collections.webex_vault.oauthapp.plugins.doc_fragments.ansible_vault import (
+        ModuleDocFragment,
+    )
+    from ansible_collections.webex_vault.oauthapp.plugins.plugin_utils.ansible_vault import (
+        ENCRYPTION_OPTIONS,
+    )
+
+    spec = {name: dict(value) for name, value in ENCRYPTION_OPTIONS.items()}
+    top = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)["options"]
+    nested = yaml.safe_load(ModuleDocFragment.ENCRYPT)["options"]["encrypt"]["suboptions"]
+    assert documented(top) == documented(nested) == spec
