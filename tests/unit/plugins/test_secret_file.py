@@ -188,7 +188,7 @@ def documented(options: dict) -> dict:
     }
 
 
-def test_the_encryption_options_are_one_spec_documented_once() -> None:
+def test_the_encryption_options_are_one_spec_documented_once(collection_root) -> None:
     # secret_file's options and approle_identity's encrypt suboptions (their one spec, and the
     # doc fragment both modules extend), as ansible-doc shows them.
     import yaml
@@ -203,3 +203,19 @@ def test_the_encryption_options_are_one_spec_documented_once() -> None:
     top = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)["options"]
     nested = yaml.safe_load(ModuleDocFragment.ENCRYPT)["options"]["encrypt"]["suboptions"]
     assert documented(top) == documented(nested) == spec
+
+
+def test_the_encryption_fragments_pass_the_yaml_rules_of_ansible_test(collection_root) -> None:
+    # ansible-test's yamllint sanity reads a doc fragment statically and cannot read these (one
+    # text, indented twice: tests/sanity/ignore-2.19.txt), so its rules are applied here.
+    import ansible_test
+    from ansible_collections.webex_vault.oauthapp.plugins.doc_fragments.ansible_vault import (
+        ModuleDocFragment,
+    )
+    from yamllint import linter
+    from yamllint.config import YamlLintConfig
+
+    rules = Path(ansible_test.__file__).parent / "_util/controller/sanity/yamllint/config"
+    config = YamlLintConfig(file=str(rules / "plugins.yml"))
+    for text in (ModuleDocFragment.DOCUMENTATION, ModuleDocFragment.ENCRYPT):
+        assert [str(problem) for problem in linter.run(text, config)] == []
