@@ -21,7 +21,10 @@ Expected behaviour (SECURITY.md, "Admin identity"):
   failure and in check mode too, and a file others can read is refused (and its token revoked);
 - the init file and the admin file each open with the password of their own vault-id only, and
   an admin file under the init file's password is written again under its own (issue 20);
-- an admin policy that predates renewal warns and changes nothing.
+- an admin policy that predates renewal warns and changes nothing;
+- the samples' policies and roles are pinned to what the roles render: a wider text, dropped
+  networks, a longer life and a mount enabled with audit settings are refused; a changed
+  template or setting is a warning (never a raw 403) until a break-glass run writes new pins.
 PGP-encrypted shares and the dev server's hand-over: test_admin_handover.py.
 """
 
