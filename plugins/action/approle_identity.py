@@ -83,10 +83,11 @@ RENEWAL_DENIED = (
     "with a root token (SECURITY.md, break glass)."
 )
 PINNED = (
-    "Vault refused to write {path}: the admin policy pins it to what the release that wrote "
-    "that policy rendered, and this run renders something else (a changed template, setting, "
-    "mount or collection release), so it is left as it is; run the playbooks once with a root "
-    "token (SECURITY.md, break glass), which writes the admin policy again."
+    "Vault refused to write {path}: the admin policy pins it to what the run that wrote that "
+    "policy rendered, and this run renders something else (a changed template, setting, mount, "
+    "agent or collection release), so this identity's settings file is left as it was; run the "
+    "playbooks once with a root token (SECURITY.md, break glass), which writes the admin policy "
+    "again."
 )
 POLICY_DIFFERS = (
     "The policy '{name}' on the server is not the one this run renders (another release, "
@@ -222,10 +223,8 @@ class ActionModule(VaultAction):
         current = (api.read(f"sys/policies/acl/{name}") or {}).get("policy")
         if current == policy:
             return None
-        if not self.check_mode and not self._pinned_write(
-            api, f"sys/policies/acl/{name}", {"policy": policy}
-        ):
-            return None
+        if not self.check_mode:
+            self._pinned_write(api, f"sys/policies/acl/{name}", {"policy": policy})
         return diff(f"sys/policies/acl/{name}", current or "", policy)
 
     def _role(self, api, role_path, role):
@@ -234,8 +233,8 @@ class ActionModule(VaultAction):
         before = {key: (current or {}).get(key) for key in wanted} if current else {}
         if current and comparable(before) == comparable(wanted):
             return None
-        if not self.check_mode and not self._pinned_write(api, role_path, as_sent(wanted)):
-            return None
+        if not self.check_mode:
+            self._pinned_write(api, role_path, as_sent(wanted))
         return diff(role_path, before, wanted)
 
     def _compare_policy(self, api, name, policy):
@@ -251,17 +250,15 @@ class ActionModule(VaultAction):
             self._warnings.append(POLICY_DIFFERS.format(name=name))
 
     def _pinned_write(self, api, path, body):
-        """Write, unless the admin policy pins this path to other values (it holds the policy
-        text and role settings of the release that wrote it): then warn once, change nothing,
-        and go on with the secret ID, which the stored policy and role still serve."""
+        """Write; a denial means the admin policy pins this path to what the release that wrote
+        it rendered: one sentence that asks for break glass, before the settings file is
+        written (a file the stored policy would not serve is a broken app)."""
         try:
             api.write(path, body)
         except VaultApiError as exc:
             if "denied the token permission" not in str(exc):
                 raise
-            self._warnings.append(PINNED.format(path=path))
-            return False
-        return True
+            raise ReconcileError(PINNED.format(path=path)) from None
 
     def _env_file(self, api, role_path, args):
         """The settings file: ([diffs], the result's secret-ID facts)."""

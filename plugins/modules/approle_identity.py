@@ -82,8 +82,9 @@ options:
     description:
       - Settings of the AppRole role, as Vault's C(auth/<mount>/role/<name>) takes them; required
         unless I(secret_id_only). Numbers are sent as strings, which an admin policy can pin.
-      - A policy or role write that Vault denies (the admin policy pins them to other values) is
-        a warning, and the rest (the secret ID) goes on.
+      - A policy or role write that Vault denies (the admin policy pins them to other values)
+        fails the task with one sentence that asks for break glass, before the settings file is
+        written.
     type: dict
     suboptions:
       token_policies:

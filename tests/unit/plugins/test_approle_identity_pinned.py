@@ -1,7 +1,8 @@
 """webex_vault.oauthapp.approle_identity where the admin policy pins the samples' policies and
-roles (issue 20): a write the server denies is one warning that says to break glass, never a
-raw refusal, and the secret ID is still looked after; role numbers go out as strings (the form
-a policy can pin); the admin identity's own run says when its stored policy is not this run's.
+roles (issue 20): a write the server denies fails in one sentence that asks for break glass,
+never a raw refusal, before the settings file is written; role numbers go out as strings (the
+form a policy can pin); the admin identity's own run says when its stored policy is not this
+run's (the warning that --check gives ahead of the refusal).
 The real servers' refusals: tests/security/test_admin_identity.py."""
 
 from __future__ import annotations
@@ -47,26 +48,23 @@ def test_role_numbers_are_sent_as_strings_and_read_back_unchanged(run, vault, tm
     assert (first["changed"], again["changed"]) == (True, False)
 
 
-def test_a_pinned_policy_and_role_are_a_warning_and_the_secret_id_goes_on(run, vault, tmp_path):
+def test_a_pinned_policy_or_role_fails_in_one_sentence_before_the_file(run, vault, tmp_path):
     env_file = tmp_path / "web.env"
     run("approle_identity", **identity(env_file))
+    content = env_file.read_bytes()
     vault.pinned.update({"sys/policies/acl/webex-app", "auth/approle/role/webex-app"})
-    vault.secret_ids.clear()  # its secret ID stopped working: a new one is due
+    vault.secret_ids.clear()  # its secret ID stopped working: a new one would be due
 
-    result = run(
-        "approle_identity",
-        **identity(env_file, policy=POLICY + "# wider\n", role={**ROLE, "token_ttl": 60}),
-    )
+    wider = run("approle_identity", **identity(env_file, policy=POLICY + "# wider\n"))
+    longer = run("approle_identity", **identity(env_file, role={**ROLE, "token_ttl": 60}))
 
-    assert result.get("failed") is not True, result
-    warnings = " ".join(result["warnings"])
-    assert warnings.count("break glass") == 2, warnings
-    assert "sys/policies/acl/webex-app" in warnings and "auth/approle/role/webex-app" in warnings
+    for result, path in ((wider, "sys/policies/acl"), (longer, "auth/approle/role")):
+        assert result["failed"] is True, result
+        assert result["msg"].startswith(f"Vault refused to write {path}/webex-app: the admin")
+        assert "break glass" in result["msg"] and "403" not in result["msg"]
     assert vault.policies["webex-app"] == POLICY
     assert vault.roles[("approle", "webex-app")]["token_ttl"] == 900
-    # Only the settings file changed: a working secret ID.
-    assert result["secret_id_issued"] is True and secret_id_in(env_file) in vault.secret_ids
-    assert [change["before_header"] for change in result["diff"]] == [str(env_file)]
+    assert env_file.read_bytes() == content and not vault.secret_ids
 
 
 def test_the_admin_identity_says_when_its_stored_policy_is_not_this_runs(run, vault, tmp_path):
