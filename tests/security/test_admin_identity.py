@@ -22,10 +22,7 @@ Expected behaviour (SECURITY.md, "Admin identity"):
 - the init file and the admin file each open with the password of their own vault-id only, and
   an admin file under the init file's password is written again under its own (issue 20);
 - an admin policy that predates renewal warns and changes nothing;
-- the samples' policies and roles are pinned to what the roles render: a wider text, dropped
-  networks, a longer life and a mount enabled with audit settings are refused; after a changed
-  template or setting the server play warns and app_access fails in one sentence (never a raw
-  403) until a break-glass run writes new pins.
+- the samples' policies and roles are pinned (SECURITY.md): a changed one waits for break glass.
 PGP-encrypted shares and the dev server's hand-over: test_admin_handover.py.
 """
 
