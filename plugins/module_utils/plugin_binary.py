@@ -36,11 +36,9 @@ ARGUMENT_SPEC = {
     "mode": {"type": "str", "default": "0750"},
     "timeout": {"type": "int", "default": 60},
     "validate_certs": {"type": "bool", "default": True},
-    # A sha256 of the binary that the caller trusts, such as the one the server's plugin catalog
-    # holds for this version (taken from the verified archive when it was registered).
+    # A sha256 of the binary the caller trusts, such as the catalog's for this version (taken
+    # from the verified archive at registration); the action reads it itself with `catalog`.
     "trusted_sha256": {"type": "str", "default": ""},
-    # Where the action plugin finds that figure itself: the server's catalog entry of this
-    # version, read on the controller before the module runs (the module never gets this).
     "catalog": {
         "type": "dict",
         "options": {
