@@ -21,11 +21,12 @@ description:
   - The binary's sha256 is read from the verified archive, never taken from the cache. It unpacks
     the binary I(member) into I(unpack_dir) when it is missing there or differs from the
     archive's (I(cache_replaced)); only that one regular file is read from the archive.
-  - The archive is not decompressed when nothing changed: when the archive was already kept and
-    verified, and the installed binary and the cached copy both have the sha256 the caller
-    trusts (I(trusted_sha256), or the one the server's plugin catalog holds for I(catalog)'s
-    version, which the catalog took from the verified archive when it was registered). Any
-    difference (a replaced binary, a changed cache, another figure) reads the archive again.
+  - The archive is not decompressed when nothing changed, that is when the archive was already
+    kept and verified, and the installed binary and the cached copy both have the sha256 the
+    caller trusts (I(trusted_sha256), or the one the server's plugin catalog holds for the
+    version of I(catalog), which the catalog took from the verified archive when it was
+    registered). Any difference (a replaced binary, a changed cache, another figure) reads the
+    archive again.
   - Installs it at I(dest) when the file there is missing or its sha256 differs from the archive's,
     through a temporary file in the same directory and a rename, kept only when what was copied
     has the archive's sha256; then sets I(owner), I(group) and I(mode).
