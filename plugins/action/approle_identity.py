@@ -82,6 +82,19 @@ RENEWAL_DENIED = (
     "their renewal), so its secret ID is not renewed ahead of expiry; write the policy again "
     "with a root token (SECURITY.md, break glass)."
 )
+PINNED = (
+    "Vault refused to write {path}: the admin policy pins it to what the run that wrote that "
+    "policy rendered, and this run renders something else (a changed template, setting, mount, "
+    "agent or collection release), so this identity's settings file is left as it was; run the "
+    "playbooks once with a root token (SECURITY.md, break glass), which writes the admin policy "
+    "again."
+)
+POLICY_DIFFERS = (
+    "The policy '{name}' on the server is not the one this run renders (another release, "
+    "mount, sample or setting), and this identity cannot write it: what the policy pins (the "
+    "samples' policies and roles) is refused until you run the playbooks once with a root token "
+    "(SECURITY.md, break glass)."
+)
 # The keys of a JSON settings file that hold the IDs.
 JSON_IDS = ("role_id", "secret_id", "secret_id_accessor")
 
@@ -137,11 +150,15 @@ class ActionModule(VaultAction):
                 "secret_id_renew_share must be at least 0 and less than 1 (the share of a "
                 "secret ID's life left when a new one is issued)."
             )
+        self._warnings: list[str] = []
         only = args["secret_id_only"]
         if not only and (args["policy"] is None or args["role"] is None):
             raise ReconcileError("policy and role are required (unless secret_id_only).")
         if only and not args["env_file"]:
             raise ReconcileError("secret_id_only works with env_file only.")
+        if only and args["policy"] is not None:
+            # The admin identity cannot write its policy: it tells when this run renders another.
+            self._compare_policy(api, args["policy_name"] or args["name"], args["policy"])
         self._entries_of: dict[str, dict[str, dict]] = {}
         self._share = args["secret_id_renew_share"]
         # The admin identity has one holder: its new secret ID replaces every other one.
@@ -182,6 +199,8 @@ class ActionModule(VaultAction):
             result.update(facts)
         made = [change for change in changes if change]
         result.update(changed=bool(made), diff=made)
+        if self._warnings:
+            result["warnings"] = [*self._warnings, *result.get("warnings", [])]
         return result
 
     def _auth_mount(self, api, mount, description):
@@ -205,7 +224,7 @@ class ActionModule(VaultAction):
         if current == policy:
             return None
         if not self.check_mode:
-            api.write(f"sys/policies/acl/{name}", {"policy": policy})
+            self._pinned_write(api, f"sys/policies/acl/{name}", {"policy": policy})
         return diff(f"sys/policies/acl/{name}", current or "", policy)
 
     def _role(self, api, role_path, role):
@@ -215,8 +234,31 @@ class ActionModule(VaultAction):
         if current and comparable(before) == comparable(wanted):
             return None
         if not self.check_mode:
-            api.write(role_path, wanted)
+            self._pinned_write(api, role_path, as_sent(wanted))
         return diff(role_path, before, wanted)
+
+    def _compare_policy(self, api, name, policy):
+        """secret_id_only with a policy: a warning when the stored policy is another (or cannot
+        be read: a release that did not pin the samples' policies wrote it)."""
+        try:
+            current = (api.read(f"sys/policies/acl/{name}") or {}).get("policy")
+        except VaultApiError as exc:
+            if "denied the token permission" not in str(exc):
+                raise
+            current = None
+        if current != policy:
+            self._warnings.append(POLICY_DIFFERS.format(name=name))
+
+    def _pinned_write(self, api, path, body):
+        """Write; a denial means the admin policy pins this path to what the release that wrote
+        it rendered: one sentence that asks for break glass, before the settings file is
+        written (a file the stored policy would not serve is a broken app)."""
+        try:
+            api.write(path, body)
+        except VaultApiError as exc:
+            if "denied the token permission" not in str(exc):
+                raise
+            raise ReconcileError(PINNED.format(path=path)) from None
 
     def _env_file(self, api, role_path, args):
         """The settings file: ([diffs], the result's secret-ID facts)."""
@@ -572,6 +614,15 @@ class SettingsFile:
             text = re.sub(r'("(?:role_id|secret_id_accessor)": )".*"', rf'\1"{HIDDEN}"', text)
             return re.sub(r'("secret_id": )".*"', rf'\1"{shown}"', text)
         return masked(text, new_secret_id)
+
+
+def as_sent(role: dict) -> dict:
+    """A role's settings as written: numbers as strings, which the admin policy can pin (neither
+    server finds a JSON number equal to a number in a policy); both read them back as numbers."""
+    return {
+        key: str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+        for key, value in role.items()
+    }
 
 
 def comparable(role: dict) -> dict:

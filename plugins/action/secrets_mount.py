@@ -46,11 +46,12 @@ class ActionModule(VaultAction):
         current = (api.read("sys/mounts") or {}).get(f"{path}/")
         if current is None:
             after = {**shown({"type": wanted["type"]}), **wanted}
+            retuned = False
             if not self.check_mode:
-                api.write(header, enable_body(after))
+                retuned = self._enable(api, header, path, after)
             return {
                 "changed": True,
-                "plugin_version_changed": False,
+                "plugin_version_changed": retuned,
                 "mount": after,
                 "diff": diff(header, {}, after),
             }
@@ -95,6 +96,22 @@ class ActionModule(VaultAction):
             "mount": after,
             "diff": diff(header, before, after),
         }
+
+    def _enable(self, api, header: str, path: str, after: dict) -> bool:
+        """Enable the mount without a plugin version (the server runs the newest registered
+        one), then tune it to the wanted version when that is another: the admin policy allows
+        the enable only with an empty `config`, which a policy can pin exactly, whatever version
+        comes next. True when the mount was tuned (the plugin must then be reloaded)."""
+        body = enable_body(after)
+        version = body["config"].pop("plugin_version", "")
+        api.write(header, body)
+        if not version:
+            return False
+        running = ((api.read("sys/mounts") or {}).get(f"{path}/") or {}).get("plugin_version")
+        if running == version:
+            return False
+        api.write(f"{header}/tune", {"plugin_version": version})
+        return True
 
 
 def desired(args: dict) -> dict:

@@ -73,12 +73,18 @@ options:
     type: str
     default: ""
   policy:
-    description: The policy's text (HCL); required unless I(secret_id_only).
+    description:
+      - The policy's text (HCL); required unless I(secret_id_only).
+      - With I(secret_id_only) it is only compared with the stored one (never written), and a
+        warning says when they differ or the stored one cannot be read.
     type: str
   role:
     description:
       - Settings of the AppRole role, as Vault's C(auth/<mount>/role/<name>) takes them; required
-        unless I(secret_id_only).
+        unless I(secret_id_only). Numbers are sent as strings, which an admin policy can pin.
+      - A policy or role write that Vault denies (the admin policy pins them to other values)
+        fails the task with one sentence that asks for break glass, before the settings file is
+        written.
     type: dict
     suboptions:
       token_policies:

@@ -66,6 +66,7 @@ class FakeVault(AuthEndpoints, SystemEndpoints):
     denied: set[str] = field(
         default_factory=set
     )  # paths a valid token is refused (403), a policy's gaps
+    pinned: set[str] = field(default_factory=set)  # paths it may read, not write (other values)
     # Not initialised or sealed: {"initialized", "sealed", "t", "n", "progress"}; None: unsealed.
     seal: dict[str, Any] | None = None
     audit: dict[str, dict[str, Any]] = field(default_factory=dict)  # "path/" -> audit device
@@ -115,7 +116,7 @@ class FakeVault(AuthEndpoints, SystemEndpoints):
             return 403, {"errors": ["permission denied"]}
         if token != self.token and token not in self.login_tokens:
             return 403, {"errors": ["permission denied"]}
-        if path in self.denied:
+        if path in self.denied or (path in self.pinned and method != "GET"):
             return 403, {"errors": ["permission denied"]}
         if path.startswith("auth/token/"):
             return self._token_self(method, path, token)
@@ -165,12 +166,17 @@ class FakeVault(AuthEndpoints, SystemEndpoints):
         if type_ == "kv-v2":
             type_, options["version"] = "kv", "2"
         config = dict(body.get("config") or {})
-        plugin_version = config.pop("plugin_version", "")
+        plugin_version = config.pop("plugin_version", "") or self._newest(type_)
         self.enable(
             path, type_, description=body.get("description", ""), config=config, options=options
         )
         self.mounts[f"{path}/"]["plugin_version"] = plugin_version
         return 204, None
+
+    def _newest(self, name: str) -> str:
+        """As both servers do for an enable without a version: the newest registered one."""
+        versions = [v for (t, n, v) in self.catalog if (t, n) == ("secret", name) and v]
+        return max(versions, key=lambda v: [int(p) for p in re.findall(r"\d+", v)], default="")
 
     def _catalog(self, method: str, key: tuple[str | Any, ...], version: str, body: Any) -> Answer:
         plugin_type, name = key

@@ -11,6 +11,8 @@ from typing import Any
 
 # (HTTP status, JSON body or None for an empty answer)
 Answer = tuple[int, Any]
+# An AppRole role's settings that the servers keep as numbers, however given.
+NUMBERS = ("token_ttl", "token_max_ttl", "secret_id_ttl", "secret_id_num_uses")
 
 
 class AuthEndpoints:
@@ -69,6 +71,10 @@ class AuthEndpoints:
                 if role is None:
                     return 404, {"errors": []}
                 return 200, {"data": {k: v for k, v in role.items() if k != "role_id"}}
+            # As both servers do: numbers given as strings are kept as numbers.
+            body = {
+                k: int(v) if k in NUMBERS and isinstance(v, str) else v for k, v in body.items()
+            }
             self.roles[(mount, name)] = {"role_id": secrets.token_hex(8), **(role or {}), **body}
             return 204, None
         if role is None:

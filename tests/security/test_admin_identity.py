@@ -21,12 +21,14 @@ Expected behaviour (SECURITY.md, "Admin identity"):
   failure and in check mode too, and a file others can read is refused (and its token revoked);
 - the init file and the admin file each open with the password of their own vault-id only, and
   an admin file under the init file's password is written again under its own (issue 20);
-- an admin policy that predates renewal warns and changes nothing.
+- an admin policy that predates renewal warns and changes nothing;
+- the samples' policies and roles are pinned (SECURITY.md): a changed one waits for break glass.
 PGP-encrypted shares and the dev server's hand-over: test_admin_handover.py.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from pathlib import Path
@@ -124,6 +126,22 @@ def test_rerun_with_the_admin_identity_changes_nothing(admin_stack):
         ("PUT", "auth/approle/role/evil", {"token_policies": ["webex-cli"]}),
         ("DELETE", "sys/auth/approle", None),
         ("PUT", "sys/auth/userpass", {"type": "userpass"}),
+        # The samples' policies and roles, pinned (issue 20): a wider text, an empty one, network
+        # binding dropped, a longer life; the mounts enabled with audit or other settings.
+        ("PUT", "sys/policies/acl/webex-cli", {"policy": 'path "*" {capabilities=["sudo"]}'}),
+        ("PUT", "sys/policies/acl/webex-operator", {"policy": ""}),
+        ("PUT", "auth/approle/role/webex-cli", {"secret_id_bound_cidrs": []}),
+        ("PUT", "auth/approle/role/webex-cli", {"token_bound_cidrs": ["0.0.0.0/0"]}),
+        ("PUT", "auth/approle/role/webex-app", {"secret_id_ttl": "0"}),
+        ("PUT", "auth/approle/role/webex-app", {"token_max_ttl": "86400"}),
+        ("PUT", "auth/approle/role/webex-app", {"secret_id_num_uses": "1000"}),
+        (
+            "PUT",
+            "sys/mounts/webex-vault-state",
+            {"type": "kv", "config": {"audit_non_hmac_response_keys": ["data"]}},
+        ),
+        ("PUT", "sys/mounts/oauthapp", {"type": "oauthapp", "config": {"listing_visibility": "x"}}),
+        ("PUT", "sys/mounts/oauthapp", {"type": "kv"}),
         ("PUT", "sys/plugins/reload/backend", {"mounts": ["webex-vault-state"]}),
         ("PUT", "sys/plugins/reload/backend", {"plugin": "kv"}),
         ("PUT", "sys/plugins/catalog/secret/other", {"sha256": "00" * 32, "command": "x"}),
@@ -315,3 +333,68 @@ def test_an_admin_policy_that_predates_renewal_warns_and_changes_nothing(admin_s
     assert renewal.returncode == 0 and changed(renewal.stdout) == 0, renewal.stdout[-5000:]
     assert "(its policy predates their renewal)" in output, output[-5000:]
     assert admin_stack.admin_file.read_bytes() == before
+
+
+def test_a_sample_policy_or_role_that_changed_waits_for_break_glass(admin_stack, admin_root):
+    """Issue 20: the admin identity could write any text into a sample's policy (near root).
+    The admin policy now pins each sample policy's exact text and its role's TTLs and networks:
+    the same text is accepted, a wider one refused. A run whose templates or settings changed
+    (another credential for the operator, a shorter token life) is refused those writes: the
+    server play warns in a sentence that asks for break glass, app_access fails in one per
+    identity; nothing changes, no raw 403. A break-glass run writes the new pins; app_access
+    then converges."""
+    url, token = admin_stack.url, admin_login(admin_stack)
+    path = "sys/policies/acl/webex-cli"
+    text = call(url, "GET", path, token)[1]["data"]["policy"]
+    assert call(url, "PUT", path, token, json={"policy": text})[0] == 204
+    wider = text + 'path "*" {\n  capabilities = ["sudo", "read"]\n}\n'
+    assert call(url, "PUT", path, token, json={"policy": wider})[0] == 403
+    assert call(url, "GET", path, token)[1]["data"]["policy"] == text
+
+    saved = {
+        name: call(url, "GET", f"sys/policies/acl/{name}", admin_root)[1]["data"]["policy"]
+        for name in (ADMIN_POLICY, "webex-operator")
+    }
+    roles = [f"auth/approle/role/{name}" for name in ("webex-cli", "webex-app", "webex-operator")]
+    changes = {
+        "oauthapp_webex_operator_credentials": ["elsewhere/*"],
+        "oauthapp_webex_app_token_ttl": 600,
+    }
+    access = ("playbooks/app_access.yml", *admin_connection(admin_stack), "-e", json.dumps(changes))
+    try:
+        server = run(admin_stack, API_PLAYBOOK, *api_vars(admin_stack, **changes))
+        refused = run(admin_stack, *access)
+        assert server.returncode == 0 and changed(server.stdout) == 0, server.stdout[-5000:]
+        assert refused.returncode != 0 and changed(refused.stdout) == 0, refused.stdout[-5000:]
+        for result in (server, refused):
+            assert not re.search(r"\b403\b|permission denied", result.stdout), result.stdout[-5000:]
+        said = " ".join((server.stdout + server.stderr).split())
+        assert f"The policy '{ADMIN_POLICY}' on the server is not the one this run renders" in said
+        said = " ".join((refused.stdout + refused.stderr).split())
+        tail = said[-5000:]
+        for target in ("sys/policies/acl/webex-operator", *roles[:2]):
+            assert f"Vault refused to write {target}: the admin policy pins it" in said, tail
+        stored = call(url, "GET", "sys/policies/acl/webex-operator", token)[1]["data"]["policy"]
+        assert stored == saved["webex-operator"]
+
+        _, token_file = break_glass_token_file(admin_stack)
+        glass = run(
+            admin_stack,
+            API_PLAYBOOK,
+            *api_vars(admin_stack, vault_server_break_glass_token_file=token_file, **changes),
+        )
+        assert glass.returncode == 0 and changed(glass.stdout) >= 1, glass.stdout[-5000:]
+        converged = run(admin_stack, *access)
+        said = " ".join((converged.stdout + converged.stderr).split())
+        assert converged.returncode == 0 and changed(converged.stdout) >= 1, said[-5000:]
+        assert "break glass" not in said, said[-5000:]
+        role = call(url, "GET", roles[0], admin_root)[1]["data"]
+        assert role["token_ttl"] == 600 and role["secret_id_bound_cidrs"] == ["127.0.0.1/32"]
+    finally:
+        for name, policy in saved.items():
+            status, _ = call(
+                url, "PUT", f"sys/policies/acl/{name}", admin_root, json={"policy": policy}
+            )
+            assert status == 204
+        for role_path in roles:
+            assert call(url, "PUT", role_path, admin_root, json={"token_ttl": 900})[0] == 204

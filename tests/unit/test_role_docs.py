@@ -182,7 +182,7 @@ def test_each_row_renders_its_spec(row, spec):
 # Entry points that never call the server (the server play runs oauthapp_webex's admin_policy
 # before the server exists, when a dev server's token file cannot be read yet): they declare
 # none of the connection, and their task file calls none of the collection's modules.
-OFFLINE_ENTRY_POINTS = {("oauthapp_webex", "admin_policy")}
+OFFLINE_ENTRY_POINTS = {("oauthapp_webex", "admin_policy"), ("oauthapp_agent", "admin_policy")}
 
 
 @pytest.mark.parametrize("role", API_ROLES)

@@ -16,6 +16,17 @@ def tunes(vault) -> list:
     return [body for method, path, body in vault.writes() if path.endswith("/tune")]
 
 
+def register(vault, *versions: str) -> None:
+    for version in versions:
+        vault.catalog[("secret", "oauthapp", version)] = {"sha256": "00" * 32, "command": "x"}
+
+
+@pytest.fixture(autouse=True)
+def _registered(vault):
+    """The plugin version ENGINE runs is in the catalog, as the oauthapp_plugin role leaves it."""
+    register(vault, "v3.1.1")
+
+
 def test_enables_a_missing_engine_with_its_settings(run, vault):
     result = run("secrets_mount", default_lease_ttl="1h", **ENGINE)
 
@@ -29,6 +40,20 @@ def test_enables_a_missing_engine_with_its_settings(run, vault):
     )
     assert result["diff"]["before"] == {}
     assert result["diff"]["after"]["default_lease_ttl"] == 3600
+    # The enable names no version (the admin policy pins its config empty): none was tuned.
+    enable = next(body for method, path, body in vault.writes() if path == "sys/mounts/oauthapp")
+    assert "plugin_version" not in enable["config"] and tunes(vault) == []
+
+
+def test_a_missing_engine_is_tuned_to_an_older_version_than_the_newest_registered(run, vault):
+    """The server runs the newest registered version of an engine enabled without one; the
+    wanted one is then tuned, and the caller told to reload."""
+    register(vault, "v3.2.0")
+    result = run("secrets_mount", **ENGINE)
+
+    assert (result["changed"], result["plugin_version_changed"]) == (True, True)
+    assert vault.mounts["oauthapp/"]["plugin_version"] == "v3.1.1"
+    assert tunes(vault) == [{"plugin_version": "v3.1.1"}]
 
 
 def test_kv_v2_is_enabled_as_kv_version_2_and_then_left_alone(run, vault):
