@@ -264,10 +264,11 @@ def b1_section(result: dict[str, Any] | None) -> tuple[list[str], list[str]]:
                 )
                 + ". That means fewer and lighter tasks per role entry point, not faster API "
                 "calls: one login, health gate and active-node check per play instead of per "
-                "role entry point (the connection row), input checks done once per play (the "
-                "oauthapp play checks each argument spec once, but oauthapp_webex's own checks "
-                "still run in a pre-task and again in the role), checks and templates moved out "
-                "of Jinja into the actions, so that a task templates little.",
+                "role entry point (the connection row: each saves little while a role given a "
+                "login still skips its own login and logout tasks), input checks in one task per "
+                "play (the oauthapp play checks each argument spec and oauthapp_webex's own checks "
+                "once; each input check task still templates 7-14 conditions), checks and "
+                "templates moved out of Jinja into the actions, so that a task templates little.",
                 "",
             ]
     lines += [

@@ -36,6 +36,18 @@ ARGUMENT_SPEC = {
     "mode": {"type": "str", "default": "0750"},
     "timeout": {"type": "int", "default": 60},
     "validate_certs": {"type": "bool", "default": True},
+    # A sha256 of the binary the caller trusts, such as the catalog's for this version (taken
+    # from the verified archive at registration); the action reads it itself with `catalog`.
+    "trusted_sha256": {"type": "str", "default": ""},
+    "catalog": {
+        "type": "dict",
+        "options": {
+            "name": {"type": "str", "required": True},
+            "version": {"type": "str", "required": True},
+            "type": {"type": "str", "default": "secret"},
+            "connection": {"type": "dict", "default": {}, "no_log": True},
+        },
+    },
 }
 REQUIRED_ONE_OF = [("sha256", "checksum_url")]
 
@@ -204,8 +216,9 @@ def state_of(path):
 def check(params):
     """The inputs no argument spec can check, before anything is read or written."""
     dest, member = params["dest"], params["member"]
-    if params["sha256"] and not SHA256.match(params["sha256"]):
-        raise HostTaskError("sha256 must be 64 hexadecimal characters.")
+    for name in ("sha256", "trusted_sha256"):
+        if params[name] and not SHA256.match(params[name]):
+            raise HostTaskError(f"{name} must be 64 hexadecimal characters.")
     if "/" in member or member in ("", ".", ".."):
         raise HostTaskError(f"member must be a plain file name, not '{member}'.")
     # Nothing is written for a server without its plugin_directory.
@@ -242,14 +255,22 @@ def ensure(params, host):
             result["diff"] = _diff(dest, before, {"archive": "downloaded from " + params["url"]})
             return result
         download(params, expected)
-    # The binary's sha256 comes from the verified archive on every run, never from the cache:
-    # an unpacked copy that differs (changed on disk) is unpacked again, and reported.
-    result["sha256"] = member_sha256(params)
     cached = os.path.isfile(unpacked)
-    if not cached or sha256_of(unpacked) != result["sha256"]:
-        result.update(changed=True, cache_replaced=cached and not result["downloaded"])
-        if not host.check_mode:
-            unpack(params, params["unpack_dir"])
+    cached_sha256 = sha256_of(unpacked) if cached else ""
+    trusted = params["trusted_sha256"].lower()
+    if archive_ok and trusted and before.get("sha256") == trusted == cached_sha256:
+        # The verified archive was already here, and the installed binary and the cached copy
+        # both have the sha256 the caller trusts (the catalog's, registered from this archive):
+        # nothing to unpack, so the archive is not decompressed (about 0.5 s for 20 MB).
+        result["sha256"] = trusted
+    else:
+        # Otherwise the binary's sha256 comes from the verified archive, never from the cache:
+        # an unpacked copy that differs (changed on disk) is unpacked again, and reported.
+        result["sha256"] = member_sha256(params)
+        if cached_sha256 != result["sha256"]:
+            result.update(changed=True, cache_replaced=cached and not result["downloaded"])
+            if not host.check_mode:
+                unpack(params, params["unpack_dir"])
 
     if before.get("sha256") != result["sha256"]:
         result.update(changed=True, installed=True)

@@ -18,9 +18,15 @@ description:
   - Keeps the release archive at I(archive) and downloads it from I(url) only when it is missing
     or its sha256 differs from I(sha256) (or, when I(sha256) is empty, from the checksum published
     at I(checksum_url)); a download whose sha256 differs is refused and not kept.
-  - The binary's sha256 is read from the verified archive on every run, never taken from the
-    cache. It unpacks the binary I(member) into I(unpack_dir) when it is missing there or differs
-    from the archive's (I(cache_replaced)); only that one regular file is read from the archive.
+  - The binary's sha256 is read from the verified archive, never taken from the cache. It unpacks
+    the binary I(member) into I(unpack_dir) when it is missing there or differs from the
+    archive's (I(cache_replaced)); only that one regular file is read from the archive.
+  - The archive is not decompressed when nothing changed, that is when the archive was already
+    kept and verified, and the installed binary and the cached copy both have the sha256 the
+    caller trusts (I(trusted_sha256), or the one the server's plugin catalog holds for the
+    version of I(catalog), which the catalog took from the verified archive when it was
+    registered). Any difference (a replaced binary, a changed cache, another figure) reads the
+    archive again.
   - Installs it at I(dest) when the file there is missing or its sha256 differs from the archive's,
     through a temporary file in the same directory and a rename, kept only when what was copied
     has the archive's sha256; then sets I(owner), I(group) and I(mode).
@@ -93,6 +99,38 @@ options:
     description: Verify the TLS certificates of https URLs.
     type: bool
     default: true
+  trusted_sha256:
+    description:
+      - A sha256 of the binary that the caller trusts, 64 hexadecimal characters; empty for none.
+      - Only saves reading the archive when the installed binary and the cached copy have it.
+    type: str
+    default: ""
+  catalog:
+    description:
+      - The server's plugin catalog entry whose sha256 is the trusted figure when
+        I(trusted_sha256) is empty; the action plugin reads it on the controller, and the
+        module on the host never gets the connection.
+      - When the entry is missing or cannot be read, the archive is read as without it.
+    type: dict
+    suboptions:
+      name:
+        description: Catalog name of the plugin.
+        type: str
+        required: true
+      version:
+        description: Catalog version, such as C(v3.1.1).
+        type: str
+        required: true
+      type:
+        description: Catalog type of the plugin.
+        type: str
+        default: secret
+      connection:
+        description:
+          - The Vault connection and login, with community.hashi_vault's option names (C(url),
+            C(token), C(auth_method), C(namespace), C(ca_cert), C(validate_certs), ...).
+        type: dict
+        default: {}
 """
 
 EXAMPLES = r"""

@@ -284,3 +284,25 @@ def test_a_skipped_argument_check_was_made_earlier_in_the_play(playbook):
                 and all(earlier.get(name) == spec for name, spec in options.items())
                 for earlier_role, earlier in checked
             ), (playbook.name, entry)
+
+
+@pytest.mark.parametrize(
+    "playbook", sorted((REPO / "playbooks").glob("*.yml")), ids=lambda p: p.name
+)
+def test_skipped_input_checks_were_made_earlier_in_the_play(playbook):
+    """oauthapp_webex's `main` skips its own input checks only in a play that ran its `assert`
+    entry point before it, under every tag of the role's stages (playbooks/oauthapp.yml)."""
+    for play in load(playbook) or []:
+        tasks = [*(play.get("pre_tasks") or []), *(play.get("tasks") or [])]
+        for index, task in enumerate(tasks):
+            if not (task.get("vars") or {}).get("__oauthapp_webex_inputs_checked"):
+                continue
+            assert task["ansible.builtin.import_role"]["name"].endswith(".oauthapp_webex")
+            earlier = [
+                t
+                for t in tasks[:index]
+                if (t.get("ansible.builtin.import_role") or {}).get("tasks_from") == "assert"
+                and t["ansible.builtin.import_role"]["name"].endswith(".oauthapp_webex")
+            ]
+            assert earlier, (playbook.name, task["name"])
+            assert {"oauthapp_engine", "oauthapp_server"} <= set(earlier[0].get("tags") or [])

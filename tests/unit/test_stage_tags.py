@@ -3,12 +3,15 @@ argument checks, the role's input checks and its Vault API connection), nothing 
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -28,9 +31,41 @@ STAGES = {
 TASK = re.compile(r"^\s+(?:webex_vault\.oauthapp\.)?(\w+) : (.+?)\tTAGS: \[(.*)\]$")
 
 
+def agent_play_include() -> dict:
+    """The one task of playbooks/agent.yml: an include of the role (a run without agent hosts
+    does not even load it), which `--list-tasks` cannot look into."""
+    (play,) = yaml.safe_load((REPO / "playbooks" / "agent.yml").read_text(encoding="utf-8"))
+    (task,) = play["tasks"]
+    assert task["ansible.builtin.include_role"] == {"name": "webex_vault.oauthapp.oauthapp_agent"}
+    return task
+
+
 def listed(*args: str) -> list[tuple[str, str, set[str]]]:
+    """site.yml's tasks, and the agent role's as if playbooks/agent.yml imported it, with the
+    tags of its include."""
+    playbook = [
+        {"ansible.builtin.import_playbook": str(REPO / "site.yml")},
+        {
+            "name": "The agent play, imported",
+            "hosts": "oauthapp_agents",
+            "gather_facts": False,
+            "tasks": [
+                {
+                    "ansible.builtin.import_role": {"name": "webex_vault.oauthapp.oauthapp_agent"},
+                    "tags": agent_play_include()["tags"],
+                }
+            ],
+        },
+    ]
+    with tempfile.NamedTemporaryFile("w", suffix=".yml", dir=REPO / ".local") as listing:
+        listing.write(json.dumps(playbook))
+        listing.flush()
+        return tasks_of(listing.name, *args)
+
+
+def tasks_of(playbook: str, *args: str) -> list[tuple[str, str, set[str]]]:
     result = subprocess.run(
-        [str(BIN / "ansible-playbook"), "site.yml", "--list-tasks", *args],
+        [str(BIN / "ansible-playbook"), playbook, "--list-tasks", *args],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -72,3 +107,7 @@ def test_every_role_task_has_a_stage_or_is_the_server():
     for role, name, tags in listed():
         if role.startswith("oauthapp_") and "always" not in tags:
             assert tags & set(STAGES), (role, name, tags)
+
+
+def test_the_agent_play_includes_its_role_under_the_stage_tag():
+    assert agent_play_include()["tags"] == ["oauthapp_agent"]
