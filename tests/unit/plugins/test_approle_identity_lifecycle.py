@@ -11,37 +11,9 @@ import json
 import platform
 import time
 
+from webex_vault_testing.app_identity import DAY, ROLE, identity, secret_id_in
 from webex_vault_testing.fake_vault import printed
 from webex_vault_testing.fake_vault_auth import rfc3339
-
-POLICY = 'path "oauthapp/creds/people-me" {\n  capabilities = ["read"]\n}\n'
-DAY = 86400
-ROLE = {
-    "token_policies": ["webex-app"],
-    "token_ttl": 900,
-    "token_max_ttl": 3600,
-    "secret_id_ttl": 30 * DAY,
-    "secret_id_num_uses": 0,
-    "token_no_default_policy": True,
-}
-
-
-def identity(env_file, **overrides):
-    return {
-        "name": "webex-app",
-        "policy": POLICY,
-        "role": ROLE,
-        "env_file": str(env_file),
-        "env_content": "VAULT_ADDR=http://127.0.0.1:8200\n",
-        **overrides,
-    }
-
-
-def secret_id_in(env_file, key="VAULT_SECRET_ID") -> str:
-    for line in env_file.read_text().splitlines():
-        if line.startswith(f"{key}="):
-            return line.split("=", 1)[1]
-    raise AssertionError(f"no {key} in {env_file}")
 
 
 def age(vault, secret_id: str, days_left: float, life_days: float = 30) -> str:

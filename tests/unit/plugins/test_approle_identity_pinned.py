@@ -9,33 +9,7 @@ from __future__ import annotations
 
 import json
 
-POLICY = 'path "oauthapp/creds/people-me" {\n  capabilities = ["read"]\n}\n'
-ROLE = {
-    "token_policies": ["webex-app"],
-    "token_ttl": 900,
-    "token_max_ttl": 3600,
-    "secret_id_ttl": 2592000,
-    "secret_id_num_uses": 0,
-    "token_no_default_policy": True,
-}
-
-
-def identity(env_file, **overrides):
-    return {
-        "name": "webex-app",
-        "policy": POLICY,
-        "role": ROLE,
-        "env_file": str(env_file),
-        "env_content": "VAULT_ADDR=http://127.0.0.1:8200\n",
-        **overrides,
-    }
-
-
-def secret_id_in(env_file) -> str:
-    for line in env_file.read_text().splitlines():
-        if line.startswith("VAULT_SECRET_ID="):
-            return line.split("=", 1)[1]
-    raise AssertionError(f"no secret ID in {env_file}")
+from webex_vault_testing.app_identity import POLICY, ROLE, identity
 
 
 def test_role_numbers_are_sent_as_strings_and_read_back_unchanged(run, vault, tmp_path):
