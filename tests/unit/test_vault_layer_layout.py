@@ -97,7 +97,11 @@ NESTED = ("block", "rescue", "always")
 ENDINGS = {"end_host", "end_play", "end_batch"}
 HASHI_VAULT = "community.hashi_vault."
 # What a token or a secret ID is called wherever a role could hold one.
-SECRETS = ("client_token", "root_token", "secret_id")
+# A token or secret ID by name; the role settings named after secret IDs (their TTL, bound
+# networks, uses, renewal share) hold none.
+SECRETS = re.compile(
+    r"client_token|root_token|secret_id(?!_(ttl|bound_cidrs|num_uses|renew_share))"
+)
 HASHI_VAULT_LOOKUP = re.compile(r"""(lookup|query)\(\s*['"]community\.hashi_vault\.""")
 
 
@@ -135,7 +139,7 @@ def role_offences(path: Path) -> list[str]:
         if meta in ENDINGS:
             found.append(f"{where}: '{name}' is meta {meta}")
         facts = task.get("ansible.builtin.set_fact") or task.get("set_fact")
-        if facts and any(word in str(facts) for word in SECRETS):
+        if facts and SECRETS.search(str(facts)):
             found.append(f"{where}: '{name}' makes a token or secret ID a fact")
     return found
 
@@ -158,8 +162,14 @@ def test_role_offences_are_found(tmp_path) -> None:
         "- name: Keep the token\n"
         "  ansible.builtin.set_fact:\n"
         "    token: '{{ login.login.auth.client_token }}'\n"
+        "- name: Keep the secret ID\n"
+        "  ansible.builtin.set_fact:\n"
+        "    kept: '{{ vault_api_secret_id }}'\n"
+        "- name: Keep a secret ID's settings, which hold none\n"
+        "  ansible.builtin.set_fact:\n"
+        "    pin: {secret_id_ttl: '60', secret_id_bound_cidrs: [], secret_id_num_uses: '0'}\n"
     )
-    assert len(role_offences(sample)) == 4
+    assert len(role_offences(sample)) == 5
 
 
 def test_roles_reach_vault_through_the_collection_and_never_end_the_play() -> None:
