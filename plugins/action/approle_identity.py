@@ -44,7 +44,9 @@ from ansible_collections.webex_vault.oauthapp.plugins.plugin_utils.vault_action 
     VaultAction,
     diff,
 )
-from ansible_collections.webex_vault.oauthapp.plugins.plugin_utils.vault_api import VaultApiError
+from ansible_collections.webex_vault.oauthapp.plugins.plugin_utils.vault_api import (
+    VaultApiDenied,
+)
 
 ROLE_OPTIONS = {
     "token_policies": {"type": "list", "elements": "str", "no_log": False},
@@ -227,9 +229,7 @@ class ActionModule(VaultAction):
         be read: a release that did not pin the samples' policies wrote it)."""
         try:
             current = (api.read(f"sys/policies/acl/{name}") or {}).get("policy")
-        except VaultApiError as exc:
-            if "denied the token permission" not in str(exc):
-                raise
+        except VaultApiDenied:
             current = None
         if current != policy:
             self._warnings.append(POLICY_DIFFERS.format(name=name))
@@ -240,9 +240,7 @@ class ActionModule(VaultAction):
         written (a file the stored policy would not serve is a broken app)."""
         try:
             api.write(path, body)
-        except VaultApiError as exc:
-            if "denied the token permission" not in str(exc):
-                raise
+        except VaultApiDenied:
             raise ReconcileError(PINNED.format(path=path)) from None
 
     def _env_file(self, api, role_path, args):
@@ -268,8 +266,8 @@ class ActionModule(VaultAction):
         superseded, secret_id = [], known["secret_id"]
         try:
             current = self._still_valid(api, role_path, secret_id, settings.wrapped, tag=tag)
-        except VaultApiError as exc:
-            if not (args["secret_id_only"] and "denied the token permission" in str(exc)):
+        except VaultApiDenied:
+            if not args["secret_id_only"]:
                 raise
             # A policy written before the identity could renew its own secret ID.
             return [], {"warnings": [RENEWAL_DENIED.format(role_path=role_path)]}

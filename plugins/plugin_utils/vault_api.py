@@ -10,11 +10,14 @@ from __future__ import annotations
 from ansible_collections.webex_vault.oauthapp.plugins.plugin_utils.vault_client import (
     VaultClient,
     VaultClientError,
+    VaultDeniedError,
     hvac_errors,
 )
 
 # A call Vault refused or could not be reached for, in one sentence (the client's error).
 VaultApiError = VaultClientError
+# One the token's policy does not allow (403).
+VaultApiDenied = VaultDeniedError
 
 
 class VaultApi:

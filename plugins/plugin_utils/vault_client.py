@@ -87,6 +87,10 @@ class VaultClientError(Exception):
     """A setting, a refusal or an unreachable server, in one sentence."""
 
 
+class VaultDeniedError(VaultClientError):
+    """Vault answered 403: the token's policy does not allow the call."""
+
+
 @dataclass
 class Settings:
     """A connection and a login, resolved from the options and the environment."""
@@ -309,7 +313,9 @@ class VaultClient:
             except (hvac_errors.VaultError, requests.RequestException) as exc:
                 left = attempts - attempt - 1
                 if not left or not transient(exc):
-                    raise VaultClientError(self.sentence(what, exc)) from None
+                    denied = isinstance(exc, hvac_errors.Forbidden)
+                    error = VaultDeniedError if denied else VaultClientError
+                    raise error(self.sentence(what, exc)) from None
                 if self.settings.warn_retries:
                     self._warn(f"Vault could not {what} ({reason(exc)}); {left} retries left.")
                 time.sleep(self.settings.backoff_factor * 2**attempt)

@@ -146,10 +146,12 @@ def test_try_again_answers_are_retried_and_refusals_are_not(client_module, vault
     with pytest.raises(client_module.VaultClientError) as raised:
         client.call("read 'sys/mounts'", client.hvac.read, "sys/mounts")
     assert str(raised.value) == "Vault refused to read 'sys/mounts': try again later."
+    assert not isinstance(raised.value, client_module.VaultDeniedError)
     vault.try_again = [403, 200]
     with pytest.raises(client_module.VaultClientError) as raised:
         client.call("read 'sys/mounts'", client.hvac.read, "sys/mounts")
     assert str(raised.value) == "Vault denied the token permission to read 'sys/mounts'."
+    assert isinstance(raised.value, client_module.VaultDeniedError)
     assert vault.try_again == [200]
 
 
