@@ -15,9 +15,9 @@ import time
 import urllib.error
 
 from ansible.module_utils.common.text.converters import to_bytes, to_text
-from ansible.module_utils.urls import open_url
 from ansible_collections.webex_vault.oauthapp.plugins.module_utils.host_task import (
     HostTaskError,
+    open_http,
     set_attributes,
 )
 
@@ -49,7 +49,7 @@ def health(api_addr, timeout=5):
     """The status of <api_addr>/v1/sys/health; -1 when nothing answers."""
     url = api_addr.rstrip("/") + "/v1/sys/health"
     try:
-        with open_url(url, timeout=timeout, force=True) as response:
+        with open_http(url, timeout) as response:
             return int(response.status)
     except urllib.error.HTTPError as exc:
         return int(exc.code)

@@ -16,10 +16,10 @@ import tempfile
 import urllib.error
 
 from ansible.module_utils.common.text.converters import to_text
-from ansible.module_utils.urls import open_url
 from ansible_collections.webex_vault.oauthapp.plugins.module_utils.host_task import (
     HostTaskError,
     described,
+    open_http,
     set_attributes,
 )
 
@@ -69,12 +69,7 @@ def sha256_of(path):
 
 def request(params, url):
     try:
-        return open_url(
-            url,
-            timeout=params["timeout"],
-            validate_certs=params["validate_certs"],
-            force=True,
-        )
+        return open_http(url, params["timeout"], params["validate_certs"])
     except urllib.error.HTTPError as exc:
         raise HostTaskError(
             f"Request failed for {url}: HTTP Error {exc.code}: {exc.reason}",
