@@ -20,7 +20,7 @@ BIN = Path(sys.executable).parent
 # and the logout of the role's own login token.
 STAGES = {
     "oauthapp_plugin": {
-        "oauthapp_plugin": {"assert", "download", "prune_versions"},
+        "oauthapp_plugin": {"assert", "download", "register", "prune_versions"},
         "oauthapp_webex": {"assert"},
     },
     "oauthapp_engine": {"oauthapp_webex": {"assert", "mount", "config"}},
@@ -90,7 +90,7 @@ def test_a_stage_tag_selects_only_that_stage(stage):
         prefix = name.split(" | ")[0] if " | " in name else ""
         if prefix not in ("connection", "logout"):
             files.setdefault(role, set()).add(prefix)
-    # Tasks of main.yml carry no file prefix: the one that includes register.yml, and the one
+    # Tasks of main.yml carry no file prefix: the one that imports register.yml, and the one
     # that leaves the API writes of a cluster to its active node.
     for role_files in files.values():
         role_files.discard("")
