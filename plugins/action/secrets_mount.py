@@ -26,75 +26,78 @@ CLEARED = [""]
 CONFIG = {**dict.fromkeys(TTLS, 0), "listing_visibility": "", **dict.fromkeys(LISTS, ())}
 
 
+# The settings of one mount: the task's own options, or one item of `mounts`.
+MOUNT_OPTIONS = {
+    "path": {"type": "str"},
+    "type": {"type": "str"},
+    "description": {"type": "str"},
+    "plugin_version": {"type": "str"},
+    **{name: {"type": "raw"} for name in TTLS},
+    "listing_visibility": {"type": "str", "choices": ["unauth", "hidden", ""]},
+    **{name: {"type": "list", "elements": "str", "no_log": False} for name in LISTS},
+    "options": {"type": "dict"},
+    "path_hint": {"type": "str", "default": ""},
+}
+
+
 class ActionModule(VaultAction):
     OPTIONS = {
-        "path": {"type": "str", "required": True},
-        "type": {"type": "str", "required": True},
-        "description": {"type": "str"},
-        "plugin_version": {"type": "str"},
-        **{name: {"type": "raw"} for name in TTLS},
-        "listing_visibility": {"type": "str", "choices": ["unauth", "hidden", ""]},
-        **{name: {"type": "list", "elements": "str", "no_log": False} for name in LISTS},
-        "options": {"type": "dict"},
-        "path_hint": {"type": "str", "default": ""},
+        **MOUNT_OPTIONS,
+        "mounts": {
+            "type": "list",
+            "elements": "dict",
+            "options": {
+                **MOUNT_OPTIONS,
+                "path": {"type": "str", "required": True},
+                "type": {"type": "str", "required": True},
+            },
+        },
     }
 
     def reconcile(self, api, args):
-        path = args["path"].strip("/")
-        header = f"sys/mounts/{path}"
-        wanted = desired(args)
-        current = (api.read("sys/mounts") or {}).get(f"{path}/")
-        if current is None:
-            after = {**shown({"type": wanted["type"]}), **wanted}
+        many = args["mounts"] is not None
+        mounts = args["mounts"] if many else [args]
+        complete = all(mount["path"] and mount["type"] for mount in mounts)
+        if many and (args["path"] or args["type"]) or not complete:
+            raise ReconcileError("Give secrets_mount either path and type, or mounts.")
+        wanted = [(mount, desired(mount)) for mount in mounts]
+        table = api.read("sys/mounts") or {}
+        # Every mount is compared (and any refusal made) before any is written.
+        plans = [plan(table, mount, settings) for mount, settings in wanted]
+        results = [self._apply(api, step) for step in plans]
+        if not many:
+            return results[0]
+        return {
+            "changed": any(result["changed"] for result in results),
+            "plugin_version_changed": any(result["plugin_version_changed"] for result in results),
+            "mounts": [
+                {key: value for key, value in result.items() if key != "diff"} for result in results
+            ],
+            "diff": [result["diff"] for result in results],
+        }
+
+    def _apply(self, api, step: dict) -> dict:
+        """Enable or tune one compared mount (nothing in check mode); its result."""
+        header, after = step["header"], step["after"]
+        if step["before"] is None:
             retuned = False
             if not self.check_mode:
-                retuned = self._enable(api, header, path, after)
+                retuned = self._enable(api, header, step["path"], after)
             return {
                 "changed": True,
                 "plugin_version_changed": retuned,
                 "mount": after,
                 "diff": diff(header, {}, after),
             }
-
-        before = shown(current)
-        after = {**before, **wanted, "options": {**before["options"], **wanted.get("options", {})}}
-        old_version, new_version = before["options"].get("version"), after["options"].get("version")
-        hint = args["path_hint"]
-        # A KV mount without a version option is version 1.
-        running = old_version or ("1" if before["type"] == "kv" else None)
-        asked_version = (wanted.get("options") or {}).get("version")
-        if hint and (before["type"] != wanted["type"] or running != (asked_version or running)):
-            article = "an" if wanted["type"][0] in "aeiou" else "a"
-            asked = f" version {asked_version}" if asked_version else ""
-            found = f" version {running}" if running and asked_version else ""
-            raise ReconcileError(
-                f"{hint} '{path}' must be free or {article} '{wanted['type']}'{asked} engine, "
-                f"not a '{before['type']}'{found} engine: choose another path or disable that "
-                "engine first."
-            )
-        if before["type"] != wanted["type"]:
-            raise ReconcileError(
-                f"Mount path '{path}' already holds a '{before['type']}' secrets engine, not "
-                f"'{wanted['type']}': choose another path or disable that engine first."
-            )
-        if old_version and old_version != new_version:
-            raise ReconcileError(
-                f"Mount path '{path}' runs engine version {old_version}, not {new_version}: "
-                "moving an engine to another version is a migration this module does not do."
-            )
-        tune = {
-            key: (value or CLEARED) if key in LISTS else value
-            for key, value in after.items()
-            if value != before[key]
-        }
+        tune = step["tune"]
         if tune and not self.check_mode:
             api.write(f"{header}/tune", tune)
         return {
             "changed": bool(tune),
             "plugin_version_changed": "plugin_version" in tune,
-            "running_plugin_version": current.get("running_plugin_version", ""),
+            "running_plugin_version": step["running_plugin_version"],
             "mount": after,
-            "diff": diff(header, before, after),
+            "diff": diff(header, step["before"], after),
         }
 
     def _enable(self, api, header: str, path: str, after: dict) -> bool:
@@ -112,6 +115,57 @@ class ActionModule(VaultAction):
             return False
         api.write(f"{header}/tune", {"plugin_version": version})
         return True
+
+
+def plan(table: dict, args: dict, wanted: dict) -> dict:
+    """One mount (its options and desired() settings) compared with the mount table: what to
+    enable or tune, or a refusal."""
+    path = args["path"].strip("/")
+    header = f"sys/mounts/{path}"
+    current = table.get(f"{path}/")
+    if current is None:
+        after = {**shown({"type": wanted["type"]}), **wanted}
+        return {"path": path, "header": header, "before": None, "after": after}
+
+    before = shown(current)
+    after = {**before, **wanted, "options": {**before["options"], **wanted.get("options", {})}}
+    old_version, new_version = before["options"].get("version"), after["options"].get("version")
+    hint = args["path_hint"]
+    # A KV mount without a version option is version 1.
+    running = old_version or ("1" if before["type"] == "kv" else None)
+    asked_version = (wanted.get("options") or {}).get("version")
+    if hint and (before["type"] != wanted["type"] or running != (asked_version or running)):
+        article = "an" if wanted["type"][0] in "aeiou" else "a"
+        asked = f" version {asked_version}" if asked_version else ""
+        found = f" version {running}" if running and asked_version else ""
+        raise ReconcileError(
+            f"{hint} '{path}' must be free or {article} '{wanted['type']}'{asked} engine, "
+            f"not a '{before['type']}'{found} engine: choose another path or disable that "
+            "engine first."
+        )
+    if before["type"] != wanted["type"]:
+        raise ReconcileError(
+            f"Mount path '{path}' already holds a '{before['type']}' secrets engine, not "
+            f"'{wanted['type']}': choose another path or disable that engine first."
+        )
+    if old_version and old_version != new_version:
+        raise ReconcileError(
+            f"Mount path '{path}' runs engine version {old_version}, not {new_version}: "
+            "moving an engine to another version is a migration this module does not do."
+        )
+    tune = {
+        key: (value or CLEARED) if key in LISTS else value
+        for key, value in after.items()
+        if value != before[key]
+    }
+    return {
+        "path": path,
+        "header": header,
+        "before": before,
+        "after": after,
+        "tune": tune,
+        "running_plugin_version": current.get("running_plugin_version", ""),
+    }
 
 
 def desired(args: dict) -> dict:

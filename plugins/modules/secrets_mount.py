@@ -20,6 +20,8 @@ description:
     that names no key or header, and the mount table's C([""]) reads as empty.
   - After a new I(plugin_version) is tuned, the mount runs it only once the plugin is reloaded;
     the result tells the caller (RV(plugin_version_changed)).
+  - With I(mounts), several mounts in one step: each is compared with the mount table, and any
+    refusal made, before any of them is enabled or tuned.
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
@@ -29,15 +31,16 @@ extends_documentation_fragment:
   - webex_vault.oauthapp.vault_action
 options:
   path:
-    description: Path the engine is mounted at, without slashes around it.
+    description:
+      - Path the engine is mounted at, without slashes around it.
+      - Required, with I(type), unless I(mounts) is given.
     type: str
-    required: true
   type:
     description:
       - Engine type, for example C(oauthapp), C(kv) or C(kv-v2).
       - C(kv-v2) is stored by the server as C(kv) with I(options) C(version=2).
+      - Required, with I(path), unless I(mounts) is given.
     type: str
-    required: true
   description:
     description: Human-readable description of the mount.
     type: str
@@ -88,6 +91,13 @@ options:
       - Empty names the path only.
     type: str
     default: ""
+  mounts:
+    description:
+      - Several mounts instead of one (I(path), I(type) and the other settings above are then not
+        given): each item takes I(path) and I(type) (both required) and any setting above.
+      - Every mount is compared before any is written, so a refused path changes nothing.
+    type: list
+    elements: dict
 """
 
 EXAMPLES = r"""
@@ -105,6 +115,12 @@ EXAMPLES = r"""
     data:
       mounts: [oauthapp]
   when: engine.plugin_version_changed
+
+- name: Enable the engine and a KV engine for state in one step, checking both paths first
+  webex_vault.oauthapp.secrets_mount:
+    mounts:
+      - {path: oauthapp, type: oauthapp, plugin_version: v3.1.1, path_hint: engine_mount}
+      - {path: webex-vault-state, type: kv, options: {version: "2"}, path_hint: state_mount}
 
 - name: Keep a KV version 2 engine for state
   webex_vault.oauthapp.secrets_mount:
@@ -125,6 +141,14 @@ running_plugin_version:
   sample: v3.1.0
 mount:
   description: The settings this module manages, after the run (or as they would be in check mode).
-  returned: success
+  returned: success, without I(mounts)
   type: dict
+mounts:
+  description:
+    - With I(mounts), one result per mount, in their order (RV(plugin_version_changed) and
+      RV(mount), and RV(running_plugin_version) when the mount existed); the top-level
+      RV(changed) and RV(plugin_version_changed) tell whether any mount changed.
+  returned: success, with I(mounts)
+  type: list
+  elements: dict
 """

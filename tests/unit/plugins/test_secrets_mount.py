@@ -211,3 +211,56 @@ def test_check_mode_reports_audit_drift_without_writing(run, vault):
     assert result["changed"] is True
     assert result["diff"]["before"]["audit_non_hmac_request_keys"] == ["client_secret"]
     assert vault.writes() == []
+
+
+STATE = {"path": "state", "type": "kv", "options": {"version": "2"}, "path_hint": "state_mount"}
+
+
+def test_mounts_enables_each_in_one_step_and_a_rerun_writes_nothing(run, vault):
+    first = run("secrets_mount", mounts=[ENGINE, STATE])
+    writes = len(vault.writes())
+    again = run("secrets_mount", mounts=[ENGINE, STATE])
+
+    assert (first["changed"], first["plugin_version_changed"]) == (True, False)
+    assert [mount["mount"]["type"] for mount in first["mounts"]] == ["oauthapp", "kv"]
+    assert [item["before_header"] for item in first["diff"]] == [
+        "sys/mounts/oauthapp",
+        "sys/mounts/state",
+    ]
+    assert vault.mounts["state/"]["options"] == {"version": "2"}
+    assert (again["changed"], again["plugin_version_changed"]) == (False, False)
+    assert len(vault.writes()) == writes
+
+
+def test_mounts_refuses_a_later_path_before_writing_an_earlier_one(run, vault):
+    """Bad input changes nothing: every mount is compared before any is written."""
+    vault.enable("state", "kv", options={"version": "1"})
+
+    result = run("secrets_mount", mounts=[ENGINE, STATE])
+
+    assert result["failed"] is True and result["changed"] is False
+    assert result["msg"].startswith("state_mount 'state' must be free or a 'kv' version 2 engine")
+    assert vault.writes() == [] and "oauthapp/" not in vault.mounts
+
+
+def test_mounts_reports_a_new_plugin_version_of_any_mount(run, vault):
+    vault.enable("oauthapp", "oauthapp", plugin_version="v3.1.1")
+    register(vault, "v3.2.0")
+
+    result = run("secrets_mount", mounts=[{**ENGINE, "plugin_version": "v3.2.0"}, STATE])
+
+    assert (result["changed"], result["plugin_version_changed"]) == (True, True)
+    assert [mount["plugin_version_changed"] for mount in result["mounts"]] == [True, False]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [{"mounts": [STATE], "path": "other"}, {"path": "state"}, {"type": "kv"}],
+    ids=["both", "no-type", "no-path"],
+)
+def test_either_one_mount_or_mounts_is_given(run, vault, args):
+    result = run("secrets_mount", **args)
+
+    assert result["failed"] is True
+    assert result["msg"] == "Give secrets_mount either path and type, or mounts."
+    assert vault.writes() == []
