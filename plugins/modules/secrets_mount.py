@@ -20,7 +20,7 @@ description:
     that names no key or header, and the mount table's C([""]) reads as empty.
   - After a new I(plugin_version) is tuned, the mount runs it only once the plugin is reloaded;
     the result tells the caller (RV(plugin_version_changed)).
-  - With I(mounts), several mounts in one step: each is compared with the mount table, and any
+  - With I(mounts), several mounts in one step; each is compared with the mount table, and any
     refusal made, before any of them is enabled or tuned.
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
@@ -94,7 +94,7 @@ options:
   mounts:
     description:
       - Several mounts instead of one (I(path), I(type) and the other settings above are then not
-        given): each item takes I(path) and I(type) (both required) and any setting above.
+        given); each item takes I(path) and I(type) (both required) and any setting above.
       - Every mount is compared before any is written, so a refused path changes nothing.
     type: list
     elements: dict
@@ -146,8 +146,8 @@ mount:
 mounts:
   description:
     - With I(mounts), one result per mount, in their order (RV(plugin_version_changed) and
-      RV(mount), and RV(running_plugin_version) when the mount existed); the top-level
-      RV(changed) and RV(plugin_version_changed) tell whether any mount changed.
+      RV(mount), and RV(running_plugin_version) when the mount existed); the task's C(changed)
+      and RV(plugin_version_changed) tell whether any mount changed.
   returned: success, with I(mounts)
   type: list
   elements: dict
