@@ -10,9 +10,9 @@ from __future__ import annotations
 import grp
 import os
 import pwd
-import urllib.request
+import ssl
 
-from ansible.module_utils.urls import open_url
+from ansible.module_utils.urls import Request
 
 
 class HostTaskError(Exception):
@@ -48,12 +48,12 @@ def open_http(url, timeout, validate_certs=True):
     """The response to a GET of url (http, https or file), as open_url gives it. open_url
     builds a TLS context for every request, loading the system's CA certificates (about 50 ms),
     which a plain http:// request (the local dev server, a loopback mirror) never uses: that
-    one is opened by urllib alone. A redirect to https:// still gets a verifying context."""
-    if url.lower().startswith("http://"):
-        # The scheme is checked just above: http:// only (ruff S310 is about file: and others).
-        request = urllib.request.Request(url, headers={"Cache-Control": "no-cache"})  # noqa: S310
-        return urllib.request.urlopen(request, timeout=timeout)  # noqa: S310
-    return open_url(url, timeout=timeout, validate_certs=validate_certs, force=True)
+    one gets a verifying context without them, so a redirect to https:// fails rather than
+    going unverified."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT) if url.lower().startswith("http://") else None
+    return Request().open(
+        "GET", url, timeout=timeout, validate_certs=validate_certs, force=True, context=context
+    )
 
 
 def octal_mode(mode):
