@@ -154,3 +154,11 @@ def test_the_action_names_an_undefined_variable_and_an_unknown_rule_set(run_task
     assert result["msg"].startswith("The rules 'vault_server' read vault_server_listen_address,")
     code, result = run_task("input_checks", {"rules": "nobody"})
     assert code != 0 and "rules" in result["msg"] and "vault_server" in result["msg"]
+
+
+def test_the_documented_rule_sets_are_the_rule_sets(rules, collection_root):
+    import yaml
+    from ansible_collections.webex_vault.oauthapp.plugins.modules import input_checks
+
+    documented = yaml.safe_load(input_checks.DOCUMENTATION)["options"]["rules"]["choices"]
+    assert documented == sorted(rules.RULE_SETS)
